@@ -69,11 +69,11 @@ def _python_files(folder: Path) -> Iterator[Path]:
     return (p for p in sorted(folder.rglob("*.py")) if "__pycache__" not in p.parts)
 
 
-def _render_client(stage: Path, pins: dict[str, str]) -> None:
+def _render_client(stage: Path, spec: Path, pins: dict[str, str]) -> None:
     out = stage / "siliconflow_client"
     _run(
         sys.executable, "-m", "openapi_python_client", "generate",
-        "--path", SPEC, "--meta", "none", "--output-path", out, "--overwrite",
+        "--path", spec, "--meta", "none", "--output-path", out, "--overwrite",
         "--config", CODEGEN / "client.yml",
         cwd=stage,
     )  # fmt: skip
@@ -83,17 +83,20 @@ def _render_client(stage: Path, pins: dict[str, str]) -> None:
     (out / "py.typed").write_text("")
 
 
-def _render_models(stage: Path, pins: dict[str, str]) -> None:
+def _render_models(stage: Path, spec: Path, pins: dict[str, str]) -> None:
     out = stage / "siliconflow_models"
     out.mkdir()
     # Every option that matters is spelled out: several of the generator's defaults are changing.
     _run(
         sys.executable, "-m", "datamodel_code_generator",
-        "--input", SPEC, "--input-file-type", "openapi",
+        "--input", spec, "--input-file-type", "openapi",
         "--output", out / "models.py",
         "--output-model-type", "pydantic_v2.BaseModel",
         "--target-python-version", "3.11",
+        "--target-pydantic-version", "2.14",
         "--use-annotated", "--field-constraints",
+        # Optional means "may be absent", not "may be null": the API rejects nulls, so do the models.
+        "--strict-nullable", "--use-missing-sentinel",
         "--use-standard-collections", "--use-union-operator",
         "--use-schema-description", "--use-double-quotes",
         "--disable-timestamp", "--formatters", "ruff-format",
@@ -102,10 +105,10 @@ def _render_models(stage: Path, pins: dict[str, str]) -> None:
         ),
         cwd=stage,
     )  # fmt: skip
-    spec = yaml.safe_load(SPEC.read_text())
+    document = yaml.safe_load(spec.read_text())
     header = HEADER.format(tool="codegen/capabilities.py", spec=f"{SPEC_NAME} ({capabilities.TABLE_KEY})")
     (out / "capabilities.py").write_text(
-        capabilities.render(spec, header, CODEGEN / "templates" / "capabilities.py.tmpl")
+        capabilities.render(document, header, CODEGEN / "templates" / "capabilities.py.tmpl")
     )
     model_names = [
         node.name
@@ -130,11 +133,12 @@ def _format(stage: Path) -> None:
     _run(sys.executable, "-m", "ruff", "format", "--quiet", *ruff, ".", cwd=stage)
 
 
-def render_into(stage: Path) -> None:
+def render_into(stage: Path, spec: Path = SPEC) -> None:
     """Write both generated packages into `stage`, formatted, exactly as generated/ holds them."""
     pins = _require_pins()
-    _render_client(stage, pins)
-    _render_models(stage, pins)
+    stage.mkdir(parents=True, exist_ok=True)
+    _render_client(stage, spec, pins)
+    _render_models(stage, spec, pins)
     _format(stage)
 
 
@@ -173,8 +177,8 @@ def compare(expected_root: Path, actual_root: Path) -> list[str]:
     return differences
 
 
-def check(actual_root: Path = GENERATED) -> list[str]:
+def check(actual_root: Path = GENERATED, spec: Path = SPEC) -> list[str]:
     """Regenerate into a temporary folder; the differences with `actual_root` (empty: up to date)."""
     with tempfile.TemporaryDirectory(prefix="codegen-check-") as tmp:
-        render_into(Path(tmp))
+        render_into(Path(tmp), spec)
         return compare(Path(tmp), actual_root)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, RootModel
+from pydantic import MISSING, BaseModel, Field, RootModel
 
 
 class ImageGenerationRequest(BaseModel):
@@ -34,24 +34,24 @@ class ImageGenerationRequest(BaseModel):
         ),
     ]
     negative_prompt: Annotated[
-        str | None,
+        str | MISSING,
         Field(
             description="negative prompt",
             examples=["blurry, low quality"],
             title="Negative Prompt",
         ),
-    ] = None
+    ] = MISSING
     image_size: Annotated[
-        str | None,
+        str | MISSING,
         Field(
             description="Image size, format is [width]x[height]. To ensure optimal quality, using the recommended values for your model is strongly advised. Qwen/Qwen-Image-Edit-2509 and Qwen/Qwen-Image-Edit do not support this field. Recommended values: for Kolors 1024x1024 (1:1), 960x1280 (3:4), 768x1024 (3:4), 720x1440 (1:2), 720x1280 (9:16); for Qwen-Image 1328x1328 (1:1), 1664x928 (16:9), 928x1664 (9:16), 1472x1140 (4:3), 1140x1472 (3:4), 1584x1056 (3:2), 1056x1584 (2:3).",
             examples=["1024x1024"],
             pattern="^[1-9][0-9]{1,4}x[1-9][0-9]{1,4}$",
             title="Image Size",
         ),
-    ] = None
+    ] = MISSING
     batch_size: Annotated[
-        int | None,
+        int,
         Field(
             description="number of output images. Only applicable to Kwai-Kolors/Kolors.",
             examples=[1],
@@ -61,16 +61,16 @@ class ImageGenerationRequest(BaseModel):
         ),
     ] = 1
     seed: Annotated[
-        int | None,
+        int | MISSING,
         Field(
             description="The random seed; the same seed and inputs give the same image.",
             examples=[4999999999],
             le=9999999999,
             title="Seed",
         ),
-    ] = None
+    ] = MISSING
     num_inference_steps: Annotated[
-        int | None,
+        int,
         Field(
             description="number of inference steps",
             examples=[20],
@@ -80,7 +80,7 @@ class ImageGenerationRequest(BaseModel):
         ),
     ] = 20
     guidance_scale: Annotated[
-        float | None,
+        float,
         Field(
             description="This value is used to control the degree of match between the generated image and the given prompt. The higher the value, the more the generated image will tend to strictly match the text prompt. The lower the value, the more creative and diverse the generated image will be, potentially containing more unexpected elements. Only applicable to Kwai-Kolors/Kolors.",
             examples=[7.5],
@@ -89,7 +89,7 @@ class ImageGenerationRequest(BaseModel):
         ),
     ] = 7.5
     cfg: Annotated[
-        float | None,
+        float | MISSING,
         Field(
             description="CFG (Classifier-Free Guidance) is a technique that adjusts how closely generated outputs follow input prompts by balancing precision and creativity. This field is only applicable to Qwen/Qwen-Image models. For text generation scenarios, the CFG value must be greater than 1. The official configuration uses 50 steps with CFG 4.0. When CFG is set too small, it becomes nearly impossible to generate text.",
             examples=[4],
@@ -97,34 +97,34 @@ class ImageGenerationRequest(BaseModel):
             le=20.0,
             title="CFG Scale",
         ),
-    ] = None
+    ] = MISSING
     image: Annotated[
-        str | None,
+        str | MISSING,
         Field(
             description="The image used for uploading an image can be in base64 format or a URL: `data:image/png;base64, XXX` or an image URL.",
             examples=["https://inews.gtimg.com/om_bt/Os3eJ8u3SgB3Kd-zrRRhgfR5hUvdwcVPKUTNO6O7sZfUwAA/641"],
             min_length=1,
             title="Upload Image",
         ),
-    ] = None
+    ] = MISSING
     image2: Annotated[
-        str | None,
+        str | MISSING,
         Field(
             description="The image used for uploading an image can be in base64 format or a URL: `data:image/png;base64, XXX` or an image URL. This field is only applicable to Qwen/Qwen-Image-Edit-2509.",
             examples=["https://inews.gtimg.com/om_bt/Os3eJ8u3SgB3Kd-zrRRhgfR5hUvdwcVPKUTNO6O7sZfUwAA/641"],
             min_length=1,
             title="Upload Image 2",
         ),
-    ] = None
+    ] = MISSING
     image3: Annotated[
-        str | None,
+        str | MISSING,
         Field(
             description="The image used for uploading an image can be in base64 format or a URL: `data:image/png;base64, XXX` or an image URL. This field is only applicable to Qwen/Qwen-Image-Edit-2509.",
             examples=["https://inews.gtimg.com/om_bt/Os3eJ8u3SgB3Kd-zrRRhgfR5hUvdwcVPKUTNO6O7sZfUwAA/641"],
             min_length=1,
             title="Upload Image 3",
         ),
-    ] = None
+    ] = MISSING
 
 
 class GeneratedImage(BaseModel):
@@ -150,12 +150,12 @@ class ErrorBody(BaseModel):
         ),
     ]
     message: Annotated[str, Field(description="What went wrong, for people.")]
-    data: Annotated[str | None, Field(description="Details, when there are any.")] = None
+    data: Annotated[str | None | MISSING, Field(description="Details, when there are any.")] = MISSING
 
 
 class RateLimitBody(BaseModel):
     message: Annotated[str, Field(description="What limit was reached.")]
-    data: Annotated[str | None, Field(description="Details, when there are any.")] = None
+    data: Annotated[str | None | MISSING, Field(description="Details, when there are any.")] = MISSING
 
 
 class PlainMessage(RootModel[str]):
@@ -189,8 +189,8 @@ class ModelSubType(StrEnum):
 class ModelInfo(BaseModel):
     id: Annotated[str, Field(description="The model name to pass as `model`.")]
     object: Literal["model"]
-    created: Annotated[int | None, Field(description="Unix seconds.")] = None
-    owned_by: str | None = None
+    created: Annotated[int | MISSING, Field(description="Unix seconds.")] = MISSING
+    owned_by: str | MISSING = MISSING
 
 
 class ImageGenerationResponse(BaseModel):
@@ -204,14 +204,16 @@ class ImageGenerationResponse(BaseModel):
         Field(description="The seed that was used (chosen at random when none was given)."),
     ]
     data: Annotated[
-        list[GeneratedImage] | None,
+        list[GeneratedImage] | MISSING,
         Field(description="The same images in the OpenAI shape; real responses carry it."),
-    ] = None
-    created: Annotated[int | None, Field(description="When the images were made, in Unix seconds.")] = None
+    ] = MISSING
+    created: Annotated[int | MISSING, Field(description="When the images were made, in Unix seconds.")] = (
+        MISSING
+    )
     shared_id: Annotated[
-        str | None,
+        str | MISSING,
         Field(description="An identifier real responses carry; its meaning is not documented."),
-    ] = None
+    ] = MISSING
 
 
 class ModelList(BaseModel):

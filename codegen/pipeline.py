@@ -75,6 +75,7 @@ def _render_client(stage: Path, spec: Path, pins: dict[str, str]) -> None:
         sys.executable, "-m", "openapi_python_client", "generate",
         "--path", spec, "--meta", "none", "--output-path", out, "--overwrite",
         "--config", CODEGEN / "client.yml",
+        "--custom-template-path", CODEGEN / "templates" / "client",
         cwd=stage,
     )  # fmt: skip
     header = HEADER.format(tool=f"openapi-python-client {pins['openapi-python-client']}", spec=SPEC_NAME)

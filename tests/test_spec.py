@@ -242,3 +242,10 @@ def test_models_the_table_does_not_know_still_pass_on_the_wire() -> None:
     assert capabilities.get("black-forest-labs/FLUX.1-schnell") is None
     ImageGenerationRequest.model_validate({"model": "black-forest-labs/FLUX.1-schnell", "prompt": "x"})
     assert "enum" not in SCHEMAS["ImageGenerationRequest"]["properties"]["model"]
+
+
+def test_generated_client_keeps_timeouts_on_by_default() -> None:
+    # The stock openapi-python-client template disables every httpx timeout; ours does not.
+    client = AuthenticatedClient(base_url="https://api.siliconflow.cn/v1", token="sk-test")
+    timeout = client.get_async_httpx_client().timeout
+    assert timeout.connect is not None and timeout.read is not None

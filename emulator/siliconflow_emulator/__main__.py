@@ -1,0 +1,3 @@
+from siliconflow_emulator import main
+
+main()

@@ -1,0 +1,234 @@
+"""The ASGI app: routes, authentication, and the trace id every response carries."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import random
+import secrets
+import time
+from typing import Final
+
+import anyio
+import anyio.to_thread
+from PIL import Image
+from starlette.applications import Starlette
+from starlette.datastructures import MutableHeaders
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from siliconflow_models import MODELS, ImageGenerationRequest, ModelSubType, ModelType
+
+from . import responses
+from .faults import add_request_latency, emulate_inference, take_fault
+from .images import Caption, render_edit, render_generation, seed_key
+from .inputs import load_input
+from .responses import ApiError
+from .settings import EmulatorSettings
+from .storage import ImageStore
+from .validation import GenerationPlan, parse_generation
+
+logger = logging.getLogger("siliconflow_emulator")
+
+TRACE_HEADER: Final = "x-siliconcloud-trace-id"
+MAX_BODY_BYTES: Final = 96 * 1024 * 1024
+"""Room for three 20 MiB input images as base64, with the rest of the request."""
+FILES_PREFIX: Final = "/files"
+TITLE: Final = "SiliconFlow emulator · placeholder"
+
+
+def create_app(settings: EmulatorSettings | None = None) -> Starlette:
+    """The emulator as a Starlette app; `settings` stays shared, so changing its faults takes effect live."""
+    emulator = _Emulator(settings if settings is not None else EmulatorSettings())
+    app = Starlette(
+        routes=[
+            Route("/v1/images/generations", emulator.generate, methods=["POST"]),
+            Route("/v1/models", emulator.list_models, methods=["GET"]),
+            Route(FILES_PREFIX + "/{name}", emulator.download, methods=["GET"]),
+        ],
+        middleware=[Middleware(TraceIdMiddleware)],
+        exception_handlers={404: _not_found, 405: _method_not_allowed},
+    )
+    # Exact paths only: `/v1/models/` is another, unknown path (404), not a redirect.
+    app.router.redirect_slashes = False
+    app.state.settings = emulator.settings
+    app.state.store = emulator.store
+    return app
+
+
+class TraceIdMiddleware:
+    """Stamps `x-siliconcloud-trace-id` on every response, errors and 404s included, as the API does."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        trace_id = "ti_" + secrets.token_hex(8)
+
+        async def send_with_trace(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message).append(TRACE_HEADER, trace_id)
+            await send(message)
+
+        await self.app(scope, receive, send_with_trace)
+
+
+class _Emulator:
+    def __init__(self, settings: EmulatorSettings) -> None:
+        self.settings = settings
+        self.store = ImageStore(ttl=lambda: settings.image_ttl, max_bytes=settings.max_stored_bytes)
+
+    async def generate(self, request: Request) -> Response:
+        if not _authorized(request, self.settings.api_keys):
+            return responses.invalid_token()
+        faults = self.settings.faults
+        await add_request_latency(faults)
+        fault = take_fault(faults)
+        if fault is not None:
+            logger.info("generation answered %s by an injected fault", fault.status_code)
+            return fault
+        try:
+            plan = parse_generation(await _read_body(request))
+            inputs = [await load_input(field, value) for field, value in plan.inputs]
+            return await self._answer(request, plan, inputs)
+        except ApiError as error:
+            logger.info("generation refused: %s", error.message)
+            return error.response()
+        except Exception:
+            # A bug here must still answer in the API's shape (and with a trace id).
+            logger.exception("generation failed")
+            return responses.internal_error()
+
+    async def _answer(self, request: Request, plan: GenerationPlan, inputs: list[Image.Image]) -> Response:
+        req = plan.request
+        seed = req.seed if isinstance(req.seed, int) else random.randint(0, _SEED_CEILING)
+        started = time.perf_counter()
+        pictures = await self._infer(plan, seed, inputs)
+        inference = time.perf_counter() - started
+        origin = f"{request.url.scheme}://{request.url.netloc}"
+        images = [{"url": f"{origin}{FILES_PREFIX}/{self.store.put(png)}.png"} for png in pictures]
+        logger.info("generated %d image(s) with %s in %.3fs", len(images), req.model, inference)
+        return JSONResponse(
+            {
+                "images": images,
+                "timings": {"inference": round(inference, 4)},
+                "seed": seed,
+                "shared_id": secrets.token_hex(8),
+                "data": images,
+                "created": int(time.time()),
+            }
+        )
+
+    async def _infer(self, plan: GenerationPlan, seed: int, inputs: list[Image.Image]) -> list[bytes]:
+        pictures: list[bytes] = [b""] * plan.count
+
+        async def render(index: int) -> None:
+            # Pillow drops the GIL while it draws and compresses, so batch images render in parallel.
+            pictures[index] = await anyio.to_thread.run_sync(_render_one, plan, seed, inputs, index)
+
+        async with anyio.create_task_group() as group:
+            # Drawing happens inside the emulated inference time, not after it: the answer then
+            # takes step_latency x steps however busy the CPU is, as long as it keeps up.
+            group.start_soon(emulate_inference, self.settings.faults, plan.steps)
+            for index in range(plan.count):
+                group.start_soon(render, index)
+        return pictures
+
+    async def list_models(self, request: Request) -> Response:
+        if not _authorized(request, self.settings.api_keys):
+            return responses.invalid_token()
+        try:
+            kind = _enum_query(request, "type", [member.value for member in ModelType])
+            task = _enum_query(request, "sub_type", [member.value for member in ModelSubType])
+        except ApiError as error:
+            return error.response()
+        # Every model of the spec's table is an image model: this is the image API's table.
+        listed = [
+            {"id": name, "object": "model", "created": 0, "owned_by": ""}
+            for name, capabilities in MODELS.items()
+            if kind in (None, ModelType.image.value) and task in (None, capabilities.sub_type)
+        ]
+        return JSONResponse({"object": "list", "data": listed})
+
+    async def download(self, request: Request) -> Response:
+        name: str = request.path_params["name"]
+        data = self.store.get(name.removesuffix(".png")) if name.endswith(".png") else None
+        if data is None:
+            return responses.not_found()
+        return Response(data, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"})
+
+
+def _render_one(plan: GenerationPlan, seed: int, inputs: list[Image.Image], index: int) -> bytes:
+    req = plan.request
+    digests = [hashlib.sha256(value.encode()).hexdigest() for _, value in plan.inputs]
+    negative = req.negative_prompt if "negative_prompt" in req.model_fields_set else ""
+    if plan.is_edit:
+        key = seed_key(req.model, req.prompt, negative, seed, index, digests)
+        caption = Caption(f"{TITLE} edit", req.model, seed, req.prompt)
+        return render_edit(inputs, key, caption)
+    assert plan.size is not None
+    key = seed_key(req.model, req.prompt, negative, seed, plan.size, index, digests)
+    title = f"{TITLE} image-to-image" if inputs else f"{TITLE} image"
+    caption = Caption(title, req.model, seed, req.prompt, index, plan.count)
+    return render_generation(plan.size, key, caption, inputs[0] if inputs else None)
+
+
+def _seed_ceiling() -> int:
+    # The spec's own maximum, read from the generated model rather than typed again.
+    for constraint in ImageGenerationRequest.model_fields["seed"].metadata:
+        ceiling = getattr(constraint, "le", None)
+        if isinstance(ceiling, int):
+            return ceiling
+    return 2**32 - 1
+
+
+_SEED_CEILING: Final = _seed_ceiling()
+
+
+def _authorized(request: Request, keys: frozenset[str]) -> bool:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        return False
+    if not keys:
+        return True
+    return any(hmac.compare_digest(token.encode(), key.encode()) for key in keys)
+
+
+def _enum_query(request: Request, name: str, allowed: list[str]) -> str | None:
+    values = request.query_params.getlist(name)
+    if not values:
+        return None
+    if len(values) > 1:
+        raise ApiError(f"Invalid query parameter `{name}`: give it once.", data=name)
+    if values[0] not in allowed:
+        raise ApiError(f"Invalid query parameter `{name}`: expected one of {', '.join(allowed)}.", data=name)
+    return values[0]
+
+
+async def _read_body(request: Request) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise ApiError(f"The request body is over {MAX_BODY_BYTES // 2**20} MiB.")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def _not_found(request: Request, exc: Exception) -> Response:
+    return responses.not_found()
+
+
+async def _method_not_allowed(request: Request, exc: Exception) -> Response:
+    allow = exc.headers.get("Allow", "") if isinstance(exc, HTTPException) and exc.headers else ""
+    return responses.method_not_allowed(allow)

@@ -1,0 +1,162 @@
+"""`siliconflow-emulator`: the command line."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import uvicorn
+
+from .app import create_app
+from .settings import DEFAULT_IMAGE_TTL, EmulatorSettings, Faults
+
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
+
+
+@dataclass(frozen=True, slots=True)
+class CliOptions:
+    settings: EmulatorSettings
+    host: str
+    port: int
+    log_level: str
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="siliconflow-emulator",
+        description=(
+            "A local stand-in for SiliconFlow's image API (POST /v1/images/generations, GET /v1/models): "
+            "validates requests against the spec, answers with deterministic placeholder PNGs, and "
+            "misbehaves on demand. It never contacts SiliconFlow."
+        ),
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
+    parser.add_argument(
+        "--port", type=_port, default=8765, help="port; 0 picks a free one (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--api-key",
+        action="append",
+        default=[],
+        metavar="KEY",
+        help="accept only this bearer token (repeatable); without it any non-empty token passes",
+    )
+    parser.add_argument(
+        "--image-ttl",
+        type=_non_negative_float,
+        default=DEFAULT_IMAGE_TTL,
+        metavar="SECONDS",
+        help="seconds before an image URL answers 404 (default: %(default)s, like the API)",
+    )
+    parser.add_argument("--log-level", choices=LOG_LEVELS, default="info", help="(default: %(default)s)")
+    faults = parser.add_argument_group("faults", "misbehaviour for testing clients; all off by default")
+    faults.add_argument(
+        "--rate-limit", type=_count, default=0, metavar="N", help="answer the next N generations 429"
+    )
+    faults.add_argument(
+        "--retry-after",
+        type=_non_negative_float,
+        default=1.0,
+        metavar="SECONDS",
+        help="Retry-After of 429 and 503, rounded up (default: %(default)s)",
+    )
+    faults.add_argument(
+        "--overload", type=_count, default=0, metavar="N", help="answer the next N 503 (code 50505)"
+    )
+    faults.add_argument(
+        "--gateway-timeout", type=_count, default=0, metavar="N", help="answer the next N 504"
+    )
+    faults.add_argument(
+        "--malformed",
+        type=_count,
+        default=0,
+        metavar="N",
+        help="answer the next N 200 with a body off the spec",
+    )
+    faults.add_argument(
+        "--step-latency",
+        type=_non_negative_float,
+        default=0.0,
+        metavar="SECONDS",
+        help="emulated inference time per step (a 20-step request at 0.05 takes 1 s)",
+    )
+    faults.add_argument(
+        "--latency",
+        type=_non_negative_float,
+        default=0.0,
+        metavar="SECONDS",
+        help="extra seconds before every generation request is answered",
+    )
+    return parser
+
+
+def parse_args(argv: Sequence[str] | None = None) -> CliOptions:
+    args = build_parser().parse_args(argv)
+    faults = Faults(
+        rate_limit=args.rate_limit,
+        retry_after=args.retry_after,
+        overload=args.overload,
+        gateway_timeout=args.gateway_timeout,
+        malformed=args.malformed,
+        step_latency=args.step_latency,
+        fixed_latency=args.latency,
+    )
+    settings = EmulatorSettings(api_keys=frozenset(args.api_key), image_ttl=args.image_ttl, faults=faults)
+    return CliOptions(settings=settings, host=args.host, port=args.port, log_level=args.log_level)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    options = parse_args(argv)
+    level = "DEBUG" if options.log_level == "trace" else options.log_level.upper()
+    logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s:     %(name)s: %(message)s")
+    settings = options.settings
+    # Say how many keys, never which: the log may be pasted into a bug report.
+    tokens = f"{len(settings.api_keys)} key(s) from --api-key" if settings.api_keys else "any non-empty token"
+    host = f"[{options.host}]" if ":" in options.host else options.host
+    print(
+        f"siliconflow-emulator: http://{host}:{options.port}/v1 (bearer: {tokens}; "
+        f"image URLs live {settings.image_ttl:g} s; faults: {_describe_faults(settings.faults)})",
+        file=sys.stderr,
+        flush=True,
+    )
+    uvicorn.run(create_app(settings), host=options.host, port=options.port, log_level=options.log_level)
+
+
+def _describe_faults(faults: Faults) -> str:
+    armed = [
+        f"{name}={value:g}"
+        for name, value in (
+            ("rate_limit", faults.rate_limit),
+            ("overload", faults.overload),
+            ("gateway_timeout", faults.gateway_timeout),
+            ("malformed", faults.malformed),
+            ("step_latency", faults.step_latency),
+            ("fixed_latency", faults.fixed_latency),
+        )
+        if value
+    ]
+    return ", ".join(armed) if armed else "none"
+
+
+def _count(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, not {value}")
+    return value
+
+
+def _port(text: str) -> int:
+    value = int(text)
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 65535, not {value}")
+    return value
+
+
+def _non_negative_float(text: str) -> float:
+    value = float(text)
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a finite number of seconds, 0 or more, not {text}")
+    return value

@@ -1,0 +1,85 @@
+"""Running the emulator inside another program: uvicorn in a daemon thread on a free port."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import uvicorn
+
+from .app import create_app
+from .settings import EmulatorSettings
+
+STARTUP_TIMEOUT = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class RunningEmulator:
+    """A started emulator. `settings` is the live object: change `settings.faults` at will."""
+
+    settings: EmulatorSettings
+    host: str
+    port: int
+
+    @property
+    def origin(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def base_url(self) -> str:
+        """What a client takes as its base URL, e.g. `http://127.0.0.1:8765/v1`."""
+        return f"{self.origin}/v1"
+
+
+@contextmanager
+def run_in_thread(
+    settings: EmulatorSettings | None = None,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    log_level: str = "warning",
+) -> Iterator[RunningEmulator]:
+    """Serve the emulator until the block ends; port 0 picks a free one.
+
+    Returns once the socket accepts connections. Logging is left to the host program's own
+    configuration and there is no access log, so nothing is written to stdout (which an MCP
+    server on stdio must keep for itself).
+    """
+    settings = settings if settings is not None else EmulatorSettings()
+    # Bind here rather than in uvicorn, so the port is known before the thread starts.
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        config = uvicorn.Config(
+            create_app(settings), log_level=log_level, log_config=None, access_log=False, lifespan="off"
+        )
+        server = uvicorn.Server(config)
+        thread = threading.Thread(
+            target=server.run, kwargs={"sockets": [sock]}, name="siliconflow-emulator", daemon=True
+        )
+        thread.start()
+        _wait_until_started(server, thread)
+        try:
+            yield RunningEmulator(settings=settings, host=host, port=sock.getsockname()[1])
+        finally:
+            server.should_exit = True
+            thread.join(timeout=STARTUP_TIMEOUT)
+    finally:
+        sock.close()
+
+
+def _wait_until_started(server: uvicorn.Server, thread: threading.Thread) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    while not server.started:
+        if not thread.is_alive():
+            raise RuntimeError("siliconflow-emulator stopped while starting; see its log")
+        if time.monotonic() > deadline:
+            server.should_exit = True
+            raise RuntimeError(f"siliconflow-emulator did not start within {STARTUP_TIMEOUT:.0f} s")
+        time.sleep(0.005)

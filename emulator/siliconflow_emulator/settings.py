@@ -1,0 +1,49 @@
+"""What an emulator is told at start: accepted keys, image lifetime, and the faults to inject."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+DEFAULT_IMAGE_TTL = 3600.0
+"""Seconds an image URL stays valid: the real API promises one hour."""
+
+DEFAULT_MAX_STORED_BYTES = 512 * 1024 * 1024
+"""Cap on the PNG bytes kept for download; the oldest go first when a new image does not fit."""
+
+
+@dataclass
+class Faults:
+    """Misbehaviour on demand, for testing clients. Every field defaults to off.
+
+    The counters (`rate_limit`, `overload`, `gateway_timeout`, `malformed`) each answer the
+    next N authenticated generation requests in their way and count down to zero; they are
+    consumed in that order, before the request body is read. The object is shared with the
+    running app, so a test may change it at any time and the next request sees the change.
+    """
+
+    rate_limit: int = 0
+    """Answer the next N generation requests 429 with the API's rate-limit body and `Retry-After`."""
+    retry_after: float = 1.0
+    """Seconds advertised in `Retry-After` on 429 and 503 (rounded up: the header takes whole seconds)."""
+    overload: int = 0
+    """Answer the next N generation requests 503 `{"code": 50505, ...}` with `Retry-After`."""
+    gateway_timeout: int = 0
+    """Answer the next N generation requests 504 (text/plain, like the gateway)."""
+    malformed: int = 0
+    """Answer the next N generation requests 200 with a JSON body that is not the spec's shape."""
+    step_latency: float = 0.0
+    """Seconds slept per inference step: emulated inference time (asyncio sleep, so requests overlap)."""
+    fixed_latency: float = 0.0
+    """Seconds added to every generation request, on top of `step_latency`."""
+
+
+@dataclass
+class EmulatorSettings:
+    """Everything `create_app` needs; every field has a default."""
+
+    api_keys: frozenset[str] = frozenset()
+    """Keys that pass. Empty: any non-empty bearer token passes."""
+    image_ttl: float = DEFAULT_IMAGE_TTL
+    """Seconds before an image URL answers 404."""
+    faults: Faults = field(default_factory=Faults)
+    max_stored_bytes: int = DEFAULT_MAX_STORED_BYTES

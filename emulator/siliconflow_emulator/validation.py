@@ -1,0 +1,167 @@
+"""Reading a generation request: the generated pydantic model decides what is well formed, the
+generated capability table decides what each model takes. No range is typed twice here."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from typing import Any, Final
+
+import pydantic
+
+from siliconflow_models import MODELS, ImageGenerationRequest, ModelCapabilities
+from siliconflow_models.capabilities import OPTIONAL_FIELDS
+
+from .responses import MODEL_NOT_FOUND, MODEL_NOT_FOUND_MESSAGE, ApiError
+
+MAX_IMAGE_SIDE: Final = 4096
+"""Largest width or height the emulator renders. The spec's pattern allows up to 99999, which no
+real model produces and which would take seconds and gigabytes to draw; bigger sizes answer 400."""
+
+IMAGE_FIELDS: Final = ("image", "image2", "image3")
+FALLBACK_SIZE: Final = (1024, 1024)
+"""Size for a text-to-image model whose table row names no default (none does today)."""
+
+
+@dataclass(frozen=True, slots=True)
+class GenerationPlan:
+    """A request that passed every check, with the model's defaults filled in."""
+
+    request: ImageGenerationRequest
+    capabilities: ModelCapabilities
+    size: tuple[int, int] | None
+    """Output size; None for edit models, whose output keeps the first input's size."""
+    count: int
+    steps: int
+    inputs: tuple[tuple[str, str], ...]
+    """(field, value) of each input image sent, in field order."""
+
+    @property
+    def is_edit(self) -> bool:
+        return self.capabilities.task == "edit"
+
+
+def parse_generation(body: bytes) -> GenerationPlan:
+    """Check a request body the way the API does, or raise ApiError naming what is wrong."""
+    data = _parse_json(body)
+    request = _validate(data)
+    capabilities = MODELS.get(request.model)
+    if capabilities is None:
+        raise ApiError(MODEL_NOT_FOUND_MESSAGE, code=MODEL_NOT_FOUND, data=f"model: {_clip(request.model)}")
+    sent = request.model_fields_set
+    _refuse_inapplicable(request, capabilities, sent)
+    for field in capabilities.required:
+        if field not in sent:
+            raise ApiError(f"Model {capabilities.name} requires `{field}`: the image to edit.", data=field)
+    return GenerationPlan(
+        request=request,
+        capabilities=capabilities,
+        size=None if capabilities.task == "edit" else _size(request, capabilities, sent),
+        count=request.batch_size if capabilities.accepts("batch_size") else 1,
+        steps=_steps(request, capabilities, sent),
+        inputs=tuple((field, getattr(request, field)) for field in IMAGE_FIELDS if field in sent),
+    )
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    width, _, height = text.partition("x")
+    return int(width), int(height)
+
+
+def _parse_json(body: bytes) -> dict[str, Any]:
+    if not body.strip():
+        raise ApiError("The request body is empty: send a JSON object with `model` and `prompt`.")
+    try:
+        data = json.loads(body, parse_float=_json_number, parse_constant=_refuse_constant)
+    except (ValueError, RecursionError) as exc:
+        # ValueError covers JSONDecodeError and undecodable bytes.
+        raise ApiError("The request body is not valid JSON.", data=str(exc)[:200]) from None
+    if not isinstance(data, dict):
+        raise ApiError("The request body must be a JSON object with `model` and `prompt`.")
+    return data
+
+
+def _json_number(text: str) -> int | float:
+    # JSON has one number type, and JSON Schema counts 61.0 as an integer; strict pydantic
+    # would not, so integral values become ints (exactly, below 2**53) before validation.
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text[:40]} is out of range")
+    return int(value) if value.is_integer() and abs(value) < 2**53 else value
+
+
+def _refuse_constant(name: str) -> Any:
+    # NaN and Infinity are not JSON; Python's parser would let them through.
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _validate(data: dict[str, Any]) -> ImageGenerationRequest:
+    try:
+        # Strict: the wire is JSON, so "2" is not an integer and true is not a number.
+        return ImageGenerationRequest.model_validate(data, strict=True)
+    except pydantic.ValidationError as exc:
+        errors = exc.errors(include_url=False, include_input=False)
+        details = "; ".join(_describe(error) for error in errors)
+        first = errors[0]
+        field = _field_name(first)
+        if first["type"] == "missing":
+            message = f"Missing required field `{field}`."
+        else:
+            message = f"Invalid field `{field}`: {first['msg']}."
+        raise ApiError(message, data=details) from None
+
+
+def _describe(error: Any) -> str:
+    return f"{_field_name(error)}: {error['msg']}"
+
+
+def _field_name(error: Any) -> str:
+    location = ".".join(str(part) for part in error["loc"])
+    return location or "body"
+
+
+def _refuse_inapplicable(
+    request: ImageGenerationRequest, capabilities: ModelCapabilities, sent: set[str]
+) -> None:
+    for field in OPTIONAL_FIELDS:
+        if field not in sent or capabilities.accepts(field):
+            continue
+        # The generated client sends every field that has a spec default (batch_size=1,
+        # num_inference_steps=20, guidance_scale=7.5) whatever the model; restating a default
+        # changes nothing, so only a value of the caller's own choosing is refused.
+        if getattr(request, field) == ImageGenerationRequest.model_fields[field].default:
+            continue
+        takes = ", ".join(f"`{name}`" for name in capabilities.fields)
+        raise ApiError(
+            f"`{field}` is not supported by model {capabilities.name}; it takes {takes}.",
+            data=field,
+        )
+
+
+def _size(
+    request: ImageGenerationRequest, capabilities: ModelCapabilities, sent: set[str]
+) -> tuple[int, int]:
+    text = request.image_size if "image_size" in sent else capabilities.default_image_size
+    if not isinstance(text, str):
+        return FALLBACK_SIZE
+    width, height = parse_size(text)
+    if width > MAX_IMAGE_SIDE or height > MAX_IMAGE_SIDE:
+        raise ApiError(
+            f"Invalid field `image_size`: {text} is larger than the emulator renders "
+            f"({MAX_IMAGE_SIDE} pixels a side at most).",
+            data="image_size",
+        )
+    return width, height
+
+
+def _steps(request: ImageGenerationRequest, capabilities: ModelCapabilities, sent: set[str]) -> int:
+    if "num_inference_steps" in sent:
+        return request.num_inference_steps
+    # Models differ (Qwen-Image runs 50 by default); the table knows, the request model does not.
+    default = capabilities.defaults.get("num_inference_steps", request.num_inference_steps)
+    return int(default)
+
+
+def _clip(text: str, limit: int = 120) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."

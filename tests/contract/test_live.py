@@ -1,0 +1,145 @@
+"""The contract against the real SiliconFlow API: `make contract-live`.
+
+Positive data only, a handful of examples, at most 10 requests a minute. Each successful
+generation is billed, so a run costs a few paid images (see the README). Disagreements between
+SiliconFlow and the spec are collected, not raised, so that nothing is retried or shrunk (both
+would send more paid requests), and `test_report` prints them all at the end and fails if
+there are any.
+
+Never runs in `make test`: it is skipped unless pytest is called with `-m live`, and then it
+stops at once unless SILICONFLOW_API_KEY is set. The key is never printed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import hypothesis
+import pytest
+import requests
+import schemathesis
+from contract_checks import SPEC_CHECKS, answers_match_the_request, positive_refusals_have_a_reason
+from hypothesis import HealthCheck, Phase
+from schemathesis.core.failures import FailureGroup
+
+pytestmark = pytest.mark.live
+
+ROOT = Path(__file__).resolve().parents[2]
+KEY_VARIABLE = "SILICONFLOW_API_KEY"
+DEFAULT_BASE_URL = "https://api.siliconflow.cn/v1"
+BASE_URL = os.environ.get("SILICONFLOW_BASE_URL", "").strip() or DEFAULT_BASE_URL
+KEY = os.environ.get(KEY_VARIABLE, "").strip()
+MAX_EXAMPLES = 3
+RATE_LIMIT = "10/m"
+
+
+def live_config() -> schemathesis.Config:
+    settings = tomllib.loads((ROOT / "schemathesis.toml").read_text())
+    settings.update(
+        {
+            "seed": 20240917,
+            # No `base-url` here: a mistyped SILICONFLOW_BASE_URL must not break `make test`'s collection.
+            "rate-limit": RATE_LIMIT,
+            "request-timeout": 180,
+            "generation": {"mode": "positive", "max-examples": MAX_EXAMPLES},
+            # The coverage phase sends hundreds of boundary cases: far too many paid requests.
+            "phases": {"coverage": {"enabled": False}, "stateful": {"enabled": False}},
+        }
+    )
+    if KEY:
+        settings["headers"] = {"Authorization": f"Bearer {KEY}"}
+    return schemathesis.Config.from_dict(settings)
+
+
+schema = schemathesis.openapi.from_path(ROOT / "openapi" / "siliconflow.yaml", config=live_config())
+FINDINGS: list[str] = []
+
+
+@pytest.fixture(scope="module", autouse=True)
+def live_opt_in(request: pytest.FixtureRequest) -> None:
+    if "live" not in (request.config.getoption("markexpr") or ""):
+        pytest.skip("talks to the real SiliconFlow API and spends credit: run `make contract-live`")
+    if not KEY:
+        pytest.exit(
+            f"make contract-live needs {KEY_VARIABLE}: export {KEY_VARIABLE}=<your SiliconFlow API key> "
+            f"(and SILICONFLOW_BASE_URL for the international site, default {DEFAULT_BASE_URL}), then run it again.",
+            returncode=2,
+        )
+
+
+@schema.parametrize()
+@hypothesis.settings(
+    max_examples=MAX_EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    # No shrinking and no replay: every extra request may be billed.
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=list(HealthCheck),
+)
+def test_siliconflow_honours_the_spec(case: Any) -> None:
+    try:
+        response = case.call(base_url=BASE_URL)
+    except requests.RequestException as exc:
+        FINDINGS.append(
+            f"{case.operation.label}: the request failed ({type(exc).__name__})\n    sent: {_sent(case)}"
+        )
+        return
+    try:
+        case.validate_response(
+            response,
+            checks=SPEC_CHECKS,
+            additional_checks=[
+                positive_refusals_have_a_reason(message_names_the_field=False),
+                answers_match_the_request(every_model_listed_exactly=False),
+            ],
+        )
+    except FailureGroup as group:
+        lines = [f"{case.operation.label} answered HTTP {response.status_code}"]
+        lines += [f"  - {failure.title}: {_one_line(failure.message) or '-'}" for failure in group.exceptions]
+        lines.append(f"    sent: {_sent(case)}")
+        lines.append(f"    got:  {_clip(response.text, 400)}")
+        FINDINGS.append("\n".join(lines))
+
+
+def test_report(capsys: pytest.CaptureFixture[str]) -> None:
+    # Defined after the contract test, so pytest runs it last.
+    title = f"SiliconFlow ({BASE_URL}) against openapi/siliconflow.yaml"
+    report = "\n\n".join(_redact(finding) for finding in FINDINGS)
+    with capsys.disabled():
+        if not FINDINGS:
+            print(f"\n\n{title}: no disagreement found.\n")
+            return
+        print(f"\n\n{title}: {len(FINDINGS)} disagreement(s)\n\n{report}\n")
+    pytest.fail(
+        f"SiliconFlow and the spec disagree in {len(FINDINGS)} case(s); the report is above", pytrace=False
+    )
+
+
+def _sent(case: Any) -> str:
+    parts = [case.method, case.formatted_path]
+    if case.query:
+        parts.append(json.dumps(case.query, ensure_ascii=False))
+    if isinstance(case.body, dict):
+        # Data URIs and long prompts would drown the report.
+        shown = {
+            key: _clip(value, 80) if isinstance(value, str) else value for key, value in case.body.items()
+        }
+        parts.append(json.dumps(shown, ensure_ascii=False))
+    return _clip(" ".join(parts), 1200)
+
+
+def _one_line(text: str) -> str:
+    return _clip(" ".join(text.split()), 400)
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _redact(text: str) -> str:
+    return text.replace(KEY, "<SILICONFLOW_API_KEY>") if KEY else text

@@ -1,0 +1,29 @@
+"""Shared by the emulator's tests: the accepted token and input pictures (conftest is not for importing)."""
+
+from __future__ import annotations
+
+import base64
+import io
+
+from PIL import Image
+
+TOKEN = "sk-emulator-test"
+"""The one key the shared emulator accepts."""
+
+
+def png_bytes(picture: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    picture.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def data_uri(picture: Image.Image, *, space: bool = False) -> str:
+    # The API page's own example has a space after the comma.
+    return "data:image/png;base64," + (" " if space else "") + base64.b64encode(png_bytes(picture)).decode()
+
+
+def halves(size: tuple[int, int], left: tuple[int, int, int], right: tuple[int, int, int]) -> Image.Image:
+    """An input whose two halves differ, so a derived output can be recognised."""
+    picture = Image.new("RGB", size, left)
+    picture.paste(right, (size[0] // 2, 0, size[0], size[1]))
+    return picture

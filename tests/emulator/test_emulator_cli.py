@@ -1,0 +1,149 @@
+"""The `siliconflow-emulator` command line and the in-process runner."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from siliconflow_emulator import EmulatorSettings, Faults, create_app, run_in_thread
+from siliconflow_emulator.cli import parse_args
+
+
+def test_defaults() -> None:
+    options = parse_args([])
+    assert (options.host, options.port, options.log_level) == ("127.0.0.1", 8765, "info")
+    assert options.settings.api_keys == frozenset()
+    assert options.settings.image_ttl == 3600.0
+    assert options.settings.faults == Faults()
+
+
+def test_every_flag() -> None:
+    options = parse_args(
+        [
+            "--host", "0.0.0.0", "--port", "9000",
+            "--api-key", "one", "--api-key", "two",
+            "--image-ttl", "12.5",
+            "--rate-limit", "3", "--retry-after", "4",
+            "--overload", "2", "--gateway-timeout", "1", "--malformed", "5",
+            "--step-latency", "0.05", "--latency", "0.2",
+            "--log-level", "debug",
+        ]
+    )  # fmt: skip
+    assert (options.host, options.port, options.log_level) == ("0.0.0.0", 9000, "debug")
+    assert options.settings.api_keys == frozenset({"one", "two"})
+    assert options.settings.image_ttl == 12.5
+    assert options.settings.faults == Faults(
+        rate_limit=3,
+        retry_after=4.0,
+        overload=2,
+        gateway_timeout=1,
+        malformed=5,
+        step_latency=0.05,
+        fixed_latency=0.2,
+    )
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--rate-limit", "-1"],
+        ["--rate-limit", "two"],
+        ["--step-latency", "-0.5"],
+        ["--latency", "nan"],
+        ["--image-ttl", "inf"],
+        ["--port", "70000"],
+        ["--log-level", "loud"],
+    ],
+)
+def test_bad_values_are_refused(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        parse_args(argv)
+    assert exit_info.value.code == 2
+    assert "siliconflow-emulator" in capsys.readouterr().err
+
+
+def test_create_app_is_a_starlette_app() -> None:
+    assert isinstance(create_app(EmulatorSettings()), Starlette)
+    assert isinstance(create_app(), Starlette)
+
+
+def test_run_in_thread_picks_a_free_port_and_stops() -> None:
+    settings = EmulatorSettings()
+    with run_in_thread(settings) as first, run_in_thread(settings) as second:
+        assert first.port != second.port
+        assert first.base_url == f"http://127.0.0.1:{first.port}/v1"
+        assert first.settings is settings
+        response = httpx.get(
+            first.base_url + "/models", headers={"Authorization": "Bearer x"}, trust_env=False
+        )
+        assert response.status_code == 200
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(first.base_url + "/models", trust_env=False, timeout=2)
+
+
+def test_run_in_thread_refuses_a_taken_port() -> None:
+    with run_in_thread() as running, pytest.raises(OSError), run_in_thread(port=running.port):
+        pass
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def test_the_console_script_serves_and_keeps_keys_out_of_its_log(tmp_path: Path) -> None:
+    port = free_port()
+    secret = "sk-never-in-the-log-42"
+    script = Path(sys.executable).with_name("siliconflow-emulator")
+    command = [
+        str(script),
+        "--port",
+        str(port),
+        "--api-key",
+        secret,
+        "--rate-limit",
+        "1",
+        "--log-level",
+        "info",
+    ]
+    log = tmp_path / "emulator.log"
+    with log.open("w") as sink:
+        process = subprocess.Popen(
+            command, stdout=sink, stderr=subprocess.STDOUT, env={**os.environ, "NO_COLOR": "1"}
+        )
+    try:
+        url = f"http://127.0.0.1:{port}/v1/images/generations"
+        body = {"model": "Kwai-Kolors/Kolors", "prompt": "x", "image_size": "64x64"}
+        headers = {"Authorization": f"Bearer {secret}"}
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                first = httpx.post(url, json=body, headers=headers, trust_env=False)
+                break
+            except httpx.ConnectError:
+                assert time.monotonic() < deadline, log.read_text()
+                time.sleep(0.05)
+        assert first.status_code == 429  # --rate-limit 1
+        assert httpx.post(url, json=body, headers=headers, trust_env=False).status_code == 200
+        assert (
+            httpx.post(url, json=body, headers={"Authorization": "Bearer other"}, trust_env=False).status_code
+            == 401
+        )
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=10)
+    text = log.read_text()
+    assert f"http://127.0.0.1:{port}/v1" in text
+    assert "1 key(s)" in text
+    assert secret not in text

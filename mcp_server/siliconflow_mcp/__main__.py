@@ -1,0 +1,3 @@
+from siliconflow_mcp import main
+
+main()

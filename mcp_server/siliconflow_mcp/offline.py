@@ -1,0 +1,20 @@
+"""`--offline`: the local emulator in this process, on a free loopback port, instead of SiliconFlow."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Final
+
+# The emulator accepts any key; this one only keeps the Authorization header well formed.
+OFFLINE_KEY: Final = "offline-emulator"
+
+
+@contextmanager
+def emulator() -> Iterator[str]:
+    """Run the emulator in a background thread; yields its base URL (http://127.0.0.1:PORT/v1)."""
+    from siliconflow_emulator import EmulatorSettings, Faults, run_in_thread
+
+    settings = EmulatorSettings(api_keys=frozenset(), image_ttl=3600.0, faults=Faults())
+    with run_in_thread(settings, host="127.0.0.1", port=0) as running:
+        yield str(running.base_url)

@@ -1,0 +1,86 @@
+"""Helpers for the MCP tests: small images, and servers spawned over stdio against an emulator."""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from mcp.client import Client
+from mcp.client.stdio import StdioServerParameters, stdio_client
+from mcp.types import CallToolResult
+from PIL import Image
+
+from siliconflow_emulator.running import RunningEmulator
+
+SECRET_KEY = "sk-e2e-do-not-leak-4f1c2a9b7e"
+
+
+def png_bytes(size: tuple[int, int] = (64, 48), color: tuple[int, int, int] = (200, 80, 40)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, color).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+@dataclass
+class Folders:
+    home: Path
+    output: Path
+    allowed: Path
+    outside: Path
+    log: Path
+
+    @classmethod
+    def under(cls, root: Path) -> Folders:
+        folders = cls(
+            root / "home", root / "home" / "out", root / "allowed", root / "outside", root / "server.log"
+        )
+        for folder in (folders.home, folders.allowed, folders.outside):
+            folder.mkdir(parents=True, exist_ok=True)
+        return folders
+
+
+def server_env(emulator: RunningEmulator | None, folders: Folders, **extra: str) -> dict[str, str]:
+    env = {
+        "HOME": str(folders.home),
+        "PATH": os.environ.get("PATH", ""),
+        "SILICONFLOW_OUTPUT_DIR": str(folders.output),
+        "SILICONFLOW_ALLOWED_DIRS": str(folders.allowed),
+        "SILICONFLOW_LOG_LEVEL": "DEBUG",
+        "SILICONFLOW_MAX_RETRIES": "2",
+        "SILICONFLOW_RETRY_BUDGET": "10",
+        "SILICONFLOW_TIMEOUT": "20",
+    }
+    if emulator is not None:
+        env |= {"SILICONFLOW_API_KEY": SECRET_KEY, "SILICONFLOW_BASE_URL": emulator.base_url}
+    return env | extra
+
+
+@asynccontextmanager
+async def mcp_server(env: dict[str, str], log: TextIO, *args: str) -> AsyncIterator[Client]:
+    """`python -m siliconflow_mcp` under the SDK's stdio client, started from `/` like desktop clients do."""
+    params = StdioServerParameters(
+        command=sys.executable, args=["-m", "siliconflow_mcp", *args], env=env, cwd="/"
+    )
+    async with Client(stdio_client(params, errlog=log), read_timeout_seconds=60) as client:
+        yield client
+
+
+def text_of(result: CallToolResult) -> str:
+    return "\n".join(getattr(block, "text", "") for block in result.content)
+
+
+def error_text(result: CallToolResult) -> str:
+    assert result.is_error, f"expected an error, got: {text_of(result)[:500]}"
+    return text_of(result)
+
+
+def structured(result: CallToolResult) -> dict[str, Any]:
+    assert not result.is_error, text_of(result)
+    assert result.structured_content is not None
+    return result.structured_content

@@ -1,0 +1,358 @@
+"""End to end: `python -m siliconflow_mcp` over stdio, driven by the SDK's client, against the emulator.
+
+One server process serves the module; the emulator runs in this process, so each test can
+make it misbehave. Every result is kept, so the last test can check none shows the key.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+from mcp.client import Client
+from mcp.types import CallToolResult, ImageContent, ResourceLink
+from mcp_support import (
+    SECRET_KEY,
+    Folders,
+    error_text,
+    mcp_server,
+    png_bytes,
+    server_env,
+    structured,
+    text_of,
+)
+
+from siliconflow_emulator.running import RunningEmulator
+from siliconflow_models import MODELS
+
+pytestmark = pytest.mark.anyio
+
+RESULTS: list[CallToolResult] = []
+
+
+@pytest.fixture(scope="module")
+def folders(tmp_path_factory: pytest.TempPathFactory) -> Folders:
+    return Folders.under(tmp_path_factory.mktemp("e2e"))
+
+
+@pytest.fixture(scope="module")
+async def client(emulator: RunningEmulator, folders: Folders) -> AsyncIterator[Client]:
+    with folders.log.open("w") as log:
+        async with mcp_server(server_env(emulator, folders), log) as connected:
+            yield connected
+
+
+@pytest.fixture(autouse=True)
+def calm_emulator(emulator: RunningEmulator) -> Iterator[None]:
+    yield
+    faults = emulator.settings.faults
+    faults.rate_limit = faults.overload = faults.gateway_timeout = faults.malformed = 0
+    faults.step_latency = faults.fixed_latency = 0.0
+    emulator.settings.image_ttl = 3600.0
+
+
+async def call(client: Client, tool: str, args: dict[str, Any], **kwargs: Any) -> CallToolResult:
+    result = await client.call_tool(tool, args, **kwargs)
+    RESULTS.append(result)
+    return result
+
+
+def size_on_disk(path: Path) -> int:
+    return path.stat().st_size if path.is_file() else -1
+
+
+def files(folder: Path) -> set[str]:
+    return {p.name for p in folder.iterdir()} if folder.exists() else set()
+
+
+async def test_three_tools_with_honest_annotations_and_output_schemas(client: Client) -> None:
+    tools = {tool.name: tool for tool in (await client.list_tools()).tools}
+    assert set(tools) == {"generate_image", "edit_image", "list_models"}
+    for name in ("generate_image", "edit_image"):
+        hints = tools[name].annotations
+        assert hints is not None
+        assert (
+            hints.read_only_hint,
+            hints.destructive_hint,
+            hints.idempotent_hint,
+            hints.open_world_hint,
+        ) == (
+            False,
+            False,
+            False,
+            True,
+        )
+        assert tools[name].output_schema is not None and "images" in tools[name].output_schema["properties"]
+        assert "billed" in (tools[name].description or "")
+    props = tools["generate_image"].input_schema["properties"]
+    assert props["batch_size"]["maximum"] == 4 and props["model"]["default"] == "Kwai-Kolors/Kolors"
+    assert tools["edit_image"].input_schema["required"] == ["image", "prompt"]
+
+
+async def test_generate_image_saves_every_image_and_returns_previews(
+    client: Client, folders: Folders
+) -> None:
+    result = await call(
+        client, "generate_image", {"prompt": "a red fox in snow", "batch_size": 2, "seed": 42}
+    )
+    data = structured(result)
+    assert data["model"] == "Kwai-Kolors/Kolors" and data["seed"] == 42 and data["trace_id"].startswith("ti_")
+    assert data["parameters"]["image_size"] == MODELS["Kwai-Kolors/Kolors"].defaults["image_size"]
+    previews = [b for b in result.content if isinstance(b, ImageContent)]
+    links = [b for b in result.content if isinstance(b, ResourceLink)]
+    assert len(data["images"]) == len(previews) == len(links) == 2
+    for image, link, small in zip(data["images"], links, previews, strict=True):
+        path = Path(image["path"])
+        assert path.parent == folders.output and size_on_disk(path) == image["bytes"]
+        assert "seed42" in path.name and "Kwai-Kolors_Kolors" in path.name
+        assert link.uri == path.as_uri() and len(small.data) <= 100_000
+        assert base64.b64decode(small.data)[:2] == b"\xff\xd8"  # a JPEG
+    text = text_of(result)
+    assert all(word in text for word in ("seed 42", data["trace_id"], data["images"][0]["url"], "inference"))
+    assert len(result.model_dump_json()) < 1024 * 1024 // 2
+
+
+async def test_generate_image_uses_the_tables_defaults_per_model(client: Client) -> None:
+    data = structured(
+        await call(client, "generate_image", {"prompt": "a sign saying OPEN", "model": "Qwen/Qwen-Image"})
+    )
+    for name, value in MODELS["Qwen/Qwen-Image"].defaults.items():
+        assert data["parameters"][name] == value
+    assert (data["images"][0]["width"], data["images"][0]["height"]) == (1328, 1328)
+
+
+async def test_edit_image_takes_a_file_a_url_and_a_data_uri(client: Client, folders: Folders) -> None:
+    source = structured(await call(client, "generate_image", {"prompt": "a house", "image_size": "768x1024"}))
+    first = source["images"][0]
+    by_file = structured(
+        await call(client, "edit_image", {"image": first["path"], "prompt": "paint it blue"})
+    )
+    assert by_file["model"] == "Qwen/Qwen-Image-Edit-2509"
+    assert (by_file["images"][0]["width"], by_file["images"][0]["height"]) == (768, 1024)
+    assert first["path"] in by_file["parameters"]["image"]
+    # A name relative to the output folder works too: it is what earlier results return.
+    relative = {"image": Path(first["path"]).name, "prompt": "paint it red", "model": "Qwen/Qwen-Image-Edit"}
+    assert structured(await call(client, "edit_image", relative))["model"] == "Qwen/Qwen-Image-Edit"
+    (folders.allowed / "small.png").write_bytes(png_bytes((96, 64)))
+    data_uri = "data:image/png;base64," + base64.b64encode(png_bytes((80, 80))).decode()
+    combined = structured(
+        await call(
+            client,
+            "edit_image",
+            {
+                "image": first["url"],
+                "image2": str(folders.allowed / "small.png"),
+                "image3": data_uri,
+                "prompt": "put them together",
+            },
+        )
+    )
+    assert combined["parameters"]["image"] == first["url"]
+    assert combined["parameters"]["image3"].startswith("data URI (image/png, 80x80")
+
+
+async def test_list_models_joins_the_table_with_the_live_list(client: Client) -> None:
+    result = await call(client, "list_models", {})
+    data = structured(result)
+    assert data["live_checked"] is True and data["live_error"] is None
+    assert {m["name"] for m in data["models"]} >= set(MODELS)
+    assert all(m["available"] is True for m in data["models"] if m["known"])
+    assert "Qwen/Qwen-Image-Edit-2509: edit, available now" in text_of(result)
+
+
+@pytest.mark.parametrize(
+    ("tool", "args", "expected"),
+    [
+        ("generate_image", {"cfg": 4}, "`cfg` does not apply to Kwai-Kolors/Kolors, which takes:"),
+        (
+            "generate_image",
+            {"model": "Qwen/Qwen-Image", "batch_size": 2},
+            "`batch_size` does not apply to Qwen/Qwen-Image",
+        ),
+        (
+            "generate_image",
+            {"model": "Qwen/Qwen-Image", "guidance_scale": 5},
+            "`guidance_scale` does not apply to Qwen",
+        ),
+        ("generate_image", {"model": "Qwen/Qwen-Image-Edit"}, "call edit_image instead"),
+        (
+            "edit_image",
+            {"model": "Qwen/Qwen-Image-Edit", "image2": "https://e.test/b.png"},
+            "`image2` does not apply",
+        ),
+        ("edit_image", {"model": "Qwen/Qwen-Image", "cfg": 2}, "call generate_image"),
+        ("generate_image", {"prompt": "   "}, "`prompt` is empty"),
+        ("generate_image", {"batch_size": 5}, "`batch_size`=5 is not allowed for Kwai-Kolors/Kolors"),
+        ("generate_image", {"num_inference_steps": 0}, "`num_inference_steps`=0 is not allowed"),
+        ("edit_image", {"cfg": 25}, "`cfg`=25.0 is not allowed for Qwen/Qwen-Image-Edit-2509"),
+        ("generate_image", {"image_size": "huge"}, "`image_size`='huge' is not allowed"),
+    ],
+)
+async def test_per_model_rules_refuse_before_sending(
+    client: Client, emulator: RunningEmulator, tool: str, args: dict[str, Any], expected: str
+) -> None:
+    base = {"prompt": "a cat"} | ({"image": "https://e.test/a.png"} if tool == "edit_image" else {})
+    # Armed, a fault would be spent by any request that reached the emulator.
+    emulator.settings.faults.malformed = 1
+    message = error_text(await call(client, tool, base | args))
+    assert expected in message and "nothing was billed" in message
+    assert emulator.settings.faults.malformed == 1
+
+
+async def test_schema_invalid_arguments_are_error_results(client: Client) -> None:
+    assert "image" in error_text(await call(client, "edit_image", {"prompt": "no image given"}))
+    assert "batch_size" in error_text(
+        await call(client, "generate_image", {"prompt": "x", "batch_size": "many"})
+    )
+
+
+async def test_unknown_models_pass_through_to_the_api(client: Client) -> None:
+    message = error_text(
+        await call(client, "generate_image", {"prompt": "x", "model": "someone/New-Model", "cfg": 3})
+    )
+    assert "400, code 20012" in message and "list_models" in message
+
+
+def bad_input(case: str, folders: Folders) -> str:
+    """Set up one bad `image` argument and return it."""
+    if case == "not-an-image":
+        (folders.allowed / "notes.png").write_text("just text, named like a picture")
+        return str(folders.allowed / "notes.png")
+    if case == "missing":
+        return str(folders.allowed / "missing.png")
+    if case == "empty":
+        (folders.allowed / "empty.png").write_bytes(b"")
+        return str(folders.allowed / "empty.png")
+    if case == "outside-allowed":
+        (folders.outside / "private.png").write_bytes(png_bytes())
+        return str(folders.outside / "private.png")
+    if case == "bad-base64":
+        return "data:image/png;base64,%%%"
+    return "data:image/png;base64," + base64.b64encode(b"GIF? no, just bytes").decode()
+
+
+@pytest.mark.parametrize(
+    ("case", "expected"),
+    [
+        ("not-an-image", "its bytes are not an image"),
+        ("missing", "there is no file at"),
+        ("empty", "is empty"),
+        ("outside-allowed", "outside the folders this server may read"),
+        ("bad-base64", "does not decode"),
+        ("data-not-image", "not an image"),
+    ],
+)
+async def test_bad_input_images_are_refused_and_nothing_is_sent(
+    client: Client, emulator: RunningEmulator, folders: Folders, case: str, expected: str
+) -> None:
+    image = bad_input(case, folders)
+    emulator.settings.faults.malformed = 1
+    message = error_text(await call(client, "edit_image", {"image": image, "prompt": "x"}))
+    assert expected in message
+    assert emulator.settings.faults.malformed == 1
+
+
+async def test_rate_limits_are_retried_honouring_retry_after(
+    client: Client, emulator: RunningEmulator, folders: Folders
+) -> None:
+    emulator.settings.faults.rate_limit = 2
+    started = time.monotonic()
+    structured(await call(client, "generate_image", {"prompt": "patience"}))
+    assert time.monotonic() - started >= 1.9  # two waits of Retry-After: 1
+    assert "retry 2 of 2 after HTTP 429" in folders.log.read_text()
+
+
+async def test_overload_is_retried(client: Client, emulator: RunningEmulator) -> None:
+    emulator.settings.faults.overload = 1
+    structured(await call(client, "generate_image", {"prompt": "busy day"}))
+    assert emulator.settings.faults.overload == 0
+
+
+async def test_giving_up_says_what_happened_and_what_to_try(
+    client: Client, emulator: RunningEmulator
+) -> None:
+    emulator.settings.faults.rate_limit = 5
+    message = error_text(await call(client, "generate_image", {"prompt": "too many"}))
+    assert "rate limiting this account (429 after 2 retries)" in message and "wait 1 s" in message
+    assert emulator.settings.faults.rate_limit == 2  # three tries, no more
+
+
+async def test_a_gateway_timeout_is_retried_once_and_may_have_been_billed(
+    client: Client, emulator: RunningEmulator
+) -> None:
+    emulator.settings.faults.gateway_timeout = 1
+    structured(await call(client, "generate_image", {"prompt": "slow"}))
+    emulator.settings.faults.gateway_timeout = 3
+    message = error_text(await call(client, "generate_image", {"prompt": "slower"}))
+    assert "504" in message and "may still have run and been billed" in message
+    assert emulator.settings.faults.gateway_timeout == 1
+
+
+async def test_a_malformed_answer_is_an_error_and_saves_nothing(
+    client: Client, emulator: RunningEmulator, folders: Folders
+) -> None:
+    before = files(folders.output)
+    emulator.settings.faults.malformed = 1
+    assert "cannot read" in error_text(await call(client, "generate_image", {"prompt": "garbled"}))
+    assert files(folders.output) == before
+
+
+async def test_a_failed_download_is_an_error_and_leaves_no_partial_file(
+    client: Client, emulator: RunningEmulator, folders: Folders
+) -> None:
+    before = files(folders.output)
+    emulator.settings.image_ttl = 0.0
+    message = error_text(await call(client, "generate_image", {"prompt": "gone", "batch_size": 2}))
+    assert (
+        "could not be downloaded: HTTP 404 (the link may have expired" in message and "Saved: none" in message
+    )
+    assert files(folders.output) == before
+
+
+async def test_concurrent_calls_run_concurrently(client: Client, emulator: RunningEmulator) -> None:
+    emulator.settings.faults.fixed_latency = 1.0
+    results: list[CallToolResult] = []
+
+    async def one(i: int) -> None:
+        results.append(await call(client, "generate_image", {"prompt": f"parallel {i}", "seed": i}))
+
+    started = time.monotonic()
+    async with anyio.create_task_group() as group:
+        for i in range(4):
+            group.start_soon(one, i)
+    assert time.monotonic() - started < 2.5  # one after another would take over 4 s
+    assert sorted(structured(r)["seed"] for r in results) == [0, 1, 2, 3]
+
+
+async def test_progress_is_reported_while_generating(client: Client, emulator: RunningEmulator) -> None:
+    emulator.settings.faults.fixed_latency = 1.6
+    seen: list[tuple[float, str | None]] = []
+
+    async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+        seen.append((progress, message))
+
+    structured(await call(client, "generate_image", {"prompt": "watch me"}, progress_callback=on_progress))
+    messages = [m or "" for _, m in seen]
+    assert messages[0] == "sending the request to Kwai-Kolors/Kolors"
+    assert any(m.startswith("waiting for Kwai-Kolors/Kolors (") for m in messages) and messages[-1] == "saved"
+    assert [p for p, _ in seen] == sorted(p for p, _ in seen)
+
+
+async def test_the_key_never_appears_in_results_logs_or_file_names(client: Client, folders: Folders) -> None:
+    structured(await call(client, "generate_image", {"prompt": f"the key is {SECRET_KEY[:6]}"}))
+    assert len(RESULTS) > 20
+    for result in RESULTS:
+        assert SECRET_KEY not in result.model_dump_json()
+    log = folders.log.read_text()
+    assert "HTTP Request: POST" in log  # the log is really there, at DEBUG
+    assert SECRET_KEY not in log
+    for path in folders.home.rglob("*"):
+        assert SECRET_KEY not in path.name
+    assert not [p for p in folders.output.iterdir() if p.name.startswith(".")]  # no temporary files left
+    json.dumps([r.structured_content for r in RESULTS])

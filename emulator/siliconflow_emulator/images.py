@@ -1,7 +1,8 @@
 """Placeholder pictures: a seeded seascape for text-to-image, a seeded re-grade of the input for edits.
 
 Everything is drawn with Pillow's C routines (gradients, resizes, polygons, blends): no Python
-loop touches pixels, so a 1328x1328 PNG renders and encodes in a few tens of milliseconds.
+loop touches pixels, so a 1328x1328 PNG renders and encodes in a few tens of milliseconds
+(about 25 ms for 1024x1024, a third of it the PNG encoding).
 The same key (model, prompt, seed, size, inputs) always gives the same bytes.
 """
 
@@ -11,17 +12,22 @@ import colorsys
 import hashlib
 import io
 import random
+import struct
 import unicodedata
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
-from PIL import Image, ImageDraw, ImageFont, ImageOps
+from PIL import Image, ImageChops, ImageDraw, ImageFont, ImageOps
 
 RGB = tuple[int, int, int]
 
 PNG_COMPRESS_LEVEL = 1
 """zlib level 1: the pictures are smooth, so this is already small, and it is several times faster than 6."""
+
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_PNG_UP_FILTER = b"\x02"
 
 _MIN_CAPTION_SIDE = 96
 """Below this the caption would be unreadable; tiny images go without."""
@@ -70,9 +76,40 @@ def render_edit(inputs: Sequence[Image.Image], key: bytes, caption: Caption) -> 
 
 
 def encode_png(picture: Image.Image) -> bytes:
-    buffer = io.BytesIO()
-    picture.save(buffer, "PNG", compress_level=PNG_COMPRESS_LEVEL)
-    return buffer.getvalue()
+    """The picture as PNG bytes, every row "Up"-filtered and deflated at `PNG_COMPRESS_LEVEL`.
+
+    Pillow's encoder tries each of the five PNG filters on every row, which took half of a whole
+    render. These pictures are mostly vertical gradients, for which "Up" (each byte minus the one
+    above it) alone leaves rows of near-zeros: half the time for about the same size, and
+    quicker for clients to decode. Any PNG reader reads it; the pixels are exactly the picture's.
+    """
+    if picture.mode != "RGB":
+        buffer = io.BytesIO()
+        picture.save(buffer, "PNG", compress_level=PNG_COMPRESS_LEVEL)
+        return buffer.getvalue()
+    width, height = picture.size
+    above = Image.new("RGB", picture.size)  # the row above the first is all zeros, as PNG says
+    if height > 1:
+        above.paste(picture.crop((0, 0, width, height - 1)), (0, 1))
+    # Byte-wise subtraction modulo 256 is exactly the PNG "Up" filter for 8-bit RGB.
+    rows = ImageChops.subtract_modulo(picture, above).tobytes()
+    stride = 3 * width
+    filtered = b"".join(
+        _PNG_UP_FILTER + rows[start : start + stride] for start in range(0, len(rows), stride)
+    )
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB, not interlaced
+    return b"".join(
+        (
+            _PNG_SIGNATURE,
+            _png_chunk(b"IHDR", header),
+            _png_chunk(b"IDAT", zlib.compress(filtered, PNG_COMPRESS_LEVEL)),
+            _png_chunk(b"IEND", b""),
+        )
+    )
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
 
 def _seascape(size: tuple[int, int], rng: random.Random) -> Image.Image:

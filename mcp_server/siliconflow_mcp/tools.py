@@ -30,13 +30,13 @@ from .progress import Ctx, Progress
 from .results import (
     OFFLINE_NOTE,
     DownloadError,
+    Kept,
     SavedFile,
     describe_images,
     describe_models,
     file_stem,
-    preview,
     preview_budget,
-    save_image,
+    save_and_preview,
 )
 from .schemas import (
     DEFAULT_EDIT_MODEL,
@@ -225,25 +225,39 @@ class ImageTools:
 
         when = datetime.now()
         budget = preview_budget(self.settings.preview_bytes, count)
+        outcomes: list[Kept | None] = [None] * count
+
+        async def keep(i: int, data: bytes) -> None:
+            stem = file_stem(model, generation.seed, when, i + 1 if count > 1 else None)
+            outcomes[i] = await save_and_preview(data, self.settings.output_dir, stem, budget)
+
+        # Every image of a batch at once: decoding, scaling and fsync leave the GIL, so they overlap.
+        async with anyio.create_task_group() as group:
+            for i, data in enumerate(fetched):
+                if isinstance(data, bytes):
+                    group.start_soon(keep, i, data)
+
         saved: list[tuple[SavedFile, str, tuple[str, str] | None]] = []
         failures: list[str] = []
-        for i, data in enumerate(fetched):
-            if isinstance(data, bytes):
-                stem = file_stem(model, generation.seed, when, i + 1 if count > 1 else None)
-                try:
-                    file = await anyio.to_thread.run_sync(save_image, data, self.settings.output_dir, stem)
-                except DownloadError as exc:
-                    failures.append(f"image {i + 1} of {count}: {exc}")
-                    continue
-                except OSError as exc:
-                    raise ToolError(
-                        f"Could not save to {self.settings.output_dir} ({exc.strerror}); set "
-                        "SILICONFLOW_OUTPUT_DIR to a writable folder. " + MAYBE_BILLED
-                    ) from None
-                small = await anyio.to_thread.run_sync(preview, data, budget)
-                saved.append((file, generation.urls[i], small))
-            else:
+        for i, (data, outcome) in enumerate(zip(fetched, outcomes, strict=True)):
+            if not isinstance(data, bytes):
                 failures.append(f"image {i + 1} of {count} could not be downloaded: {data}")
+                continue
+            assert outcome is not None  # every image that arrived went through keep()
+            file, small = outcome
+            if isinstance(file, DownloadError):
+                failures.append(f"image {i + 1} of {count}: {file}")
+                continue
+            if isinstance(file, OSError):
+                raise ToolError(
+                    f"Could not save to {self.settings.output_dir} ({file.strerror}); set "
+                    "SILICONFLOW_OUTPUT_DIR to a writable folder. " + MAYBE_BILLED
+                ) from None
+            if isinstance(file, Exception):
+                raise file
+            if isinstance(small, Exception):
+                raise small
+            saved.append((file, generation.urls[i], small))
         if failures:
             kept = "; ".join(str(file.path) for file, _, _ in saved) or "none"
             raise ToolError(

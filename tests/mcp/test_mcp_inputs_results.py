@@ -18,6 +18,7 @@ from PIL import Image
 from siliconflow_mcp.api import download_image
 from siliconflow_mcp.inputs import load_image_input, sniff_image
 from siliconflow_mcp.results import (
+    PREVIEW_SIDE,
     DownloadError,
     file_stem,
     preview,
@@ -149,7 +150,7 @@ def test_previews_fit_their_budget(budget: int) -> None:
     encoded, mime = made
     assert len(encoded) <= budget and mime == "image/jpeg"
     with Image.open(io.BytesIO(base64.b64decode(encoded))) as img:
-        assert max(img.size) <= 768
+        assert max(img.size) <= PREVIEW_SIDE
 
 
 def test_previews_can_be_turned_off_and_share_one_result() -> None:

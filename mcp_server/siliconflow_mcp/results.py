@@ -152,7 +152,9 @@ def preview(data: bytes, budget: int) -> tuple[str, str] | None:
     for _ in range(12):
         thumb = _fit(source, side)
         buffer = io.BytesIO()
-        thumb.save(buffer, "JPEG", quality=quality, optimize=True)
+        # No optimize=True: it saves ~10% of bytes but costs ~0.4 ms, and the model pays
+        # for pixels, not bytes.
+        thumb.save(buffer, "JPEG", quality=quality)
         encoded = base64.b64encode(buffer.getvalue()).decode("ascii")
         if len(encoded) <= budget:
             return encoded, "image/jpeg"

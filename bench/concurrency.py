@@ -1,0 +1,158 @@
+"""Budget 3: 1, 4 and 16 concurrent `generate_image` calls at 0.5 s emulated inference each.
+
+The emulator sleeps 0.5 s per request (20 steps x 25 ms) while it draws the picture, so with
+enough cores every request takes about as long as one; what the wall time grows by is work
+that does not overlap. One `siliconflow-mcp` over stdio serves all calls of a round, as a
+desktop client's single server would.
+
+The same rounds also make 1 and 16 concurrent raw httpx calls (POST, then GET of the image,
+nothing saved or previewed) to the same emulator: how much of the growth belongs to the
+emulator and this machine rather than to the server. The CPU time the server and the emulator
+spend per call is read from the kernel around every variant, to show what the cores must do.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
+
+import anyio
+import httpx
+
+from siliconflow_mcp.rules import build_payload
+
+from .mcp_roundtrip import MODEL, PROMPT, SIZE, check, tool_arguments
+from .processes import API_KEY, SERVER_MODULE, child_pid, cpu_seconds, emulator, siliconflow_mcp
+from .report import RATIO, Row
+from .stats import Stats, differences, interleave, ratios
+
+SECTION = "3 concurrency, 0.5 s inference"
+PANEL = "Concurrent generate_image, 0.5 s inference (s)"
+STEPS = 20
+INFERENCE_SECONDS = 0.5
+LEVELS = (1, 4, 16)
+
+OneCall = Callable[[int], Coroutine[Any, Any, None]]
+
+
+async def _together(count: int, one: OneCall, first_seed: int) -> float:
+    """Wall time of `count` calls started at once; each gets its own seed, so nothing is cached."""
+    started = time.perf_counter()
+    async with anyio.create_task_group() as group:
+        for i in range(count):
+            group.start_soon(one, first_seed + i)
+    return time.perf_counter() - started
+
+
+class _CpuLog:
+    """CPU milliseconds per call of the server and the emulator, summed over each round.
+
+    The kernel counts CPU time in ticks of 10 ms, too coarse for one call: a round's total
+    over all its variants (21 MCP calls, 38 generations) is fine enough.
+    """
+
+    def __init__(self, server_pid: int, emulator_pid: int) -> None:
+        self.pids = {"server": server_pid, "emulator": emulator_pid}
+        self.seconds: dict[str, dict[int, float]] = {"server": {}, "emulator": {}}
+        self.calls: dict[str, dict[int, int]] = {"server": {}, "emulator": {}}
+
+    def variant(self, one: OneCall, count: int, via_server: bool) -> Callable[[int], Awaitable[float]]:
+        async def run(round_no: int) -> float:
+            before = {name: cpu_seconds(pid) for name, pid in self.pids.items()}
+            wall = await _together(count, one, first_seed=round_no * 1000 + count * 10)
+            for name, pid in self.pids.items():
+                if name == "emulator" or via_server:
+                    spent = cpu_seconds(pid) - before[name]
+                    self.seconds[name][round_no] = self.seconds[name].get(round_no, 0.0) + spent
+                    self.calls[name][round_no] = self.calls[name].get(round_no, 0) + count
+            return wall
+
+        return run
+
+    def per_call_ms(self, name: str) -> list[float]:
+        return [1e3 * spent / self.calls[name][n] for n, spent in self.seconds[name].items()]
+
+
+async def measure(rounds: int) -> list[Row]:
+    with emulator(step_latency=INFERENCE_SECONDS / STEPS) as running:
+        async with (
+            siliconflow_mcp(running.base_url) as (mcp, _),
+            httpx.AsyncClient(
+                base_url=running.base_url,
+                headers={"Authorization": f"Bearer {API_KEY}"},
+                timeout=60,
+                limits=httpx.Limits(max_connections=64, max_keepalive_connections=16),
+            ) as raw,
+        ):
+
+            async def via_mcp(seed: int) -> None:
+                arguments = tool_arguments(seed=seed, num_inference_steps=STEPS)
+                check(await mcp.call_tool("generate_image", arguments))
+
+            async def via_raw(seed: int) -> None:
+                options = {"image_size": SIZE, "seed": seed, "num_inference_steps": STEPS}
+                body = build_payload(MODEL, PROMPT, options)
+                answer = (await raw.post("/images/generations", json=body)).raise_for_status().json()
+                (await raw.get(answer["images"][0]["url"])).raise_for_status()
+
+            # Open enough connections and warm both sides before anything is timed.
+            await _together(16, via_mcp, first_seed=999_000)
+            await _together(16, via_raw, first_seed=998_000)
+            cpu = _CpuLog(child_pid(SERVER_MODULE), running.pid)
+            series = await interleave(
+                rounds,
+                {
+                    **{f"mcp{n}": cpu.variant(via_mcp, n, via_server=True) for n in LEVELS},
+                    "raw1": cpu.variant(via_raw, 1, via_server=False),
+                    "raw16": cpu.variant(via_raw, 16, via_server=False),
+                },
+            )
+    mcp1, mcp16, raw1, raw16 = series["mcp1"], series["mcp16"], series["raw1"], series["raw16"]
+    # The growth of 16 MCP calls over one, less the growth of 16 raw calls over one raw call:
+    # what remains once the emulator's own slowdown under load is taken out.
+    net = [
+        1 + (growth - emulator_growth) / one
+        for growth, emulator_growth, one in zip(
+            differences(mcp16, mcp1), differences(raw16, raw1), mcp1, strict=True
+        )
+    ]
+    rows = [
+        Row(
+            SECTION,
+            f"{n} concurrent via siliconflow-mcp (wall)",
+            Stats.of(series[f"mcp{n}"]),
+            "s",
+            panel=PANEL,
+            ours=True,
+        )
+        for n in LEVELS
+    ]
+    rows += [
+        Row(SECTION, "1 raw httpx POST + GET (wall)", Stats.of(raw1), "s", panel=PANEL),
+        Row(SECTION, "16 concurrent raw httpx POST + GET (wall)", Stats.of(raw16), "s", panel=PANEL),
+        Row(SECTION, "MCP: 4 calls / 1 call", Stats.of(ratios(series["mcp4"], mcp1)), RATIO),
+        Row(
+            SECTION,
+            "MCP: 16 calls / 1 call",
+            Stats.of(ratios(mcp16, mcp1)),
+            RATIO,
+            budget=1.3,
+            short="16 concurrent calls / 1 call (MCP)",
+        ),
+        Row(
+            SECTION,
+            "raw httpx: 16 calls / 1 call (the emulator's own growth)",
+            Stats.of(ratios(raw16, raw1)),
+            RATIO,
+        ),
+        Row(SECTION, "MCP: 16 calls / 1 call, net of the emulator's growth", Stats.of(net), RATIO),
+        Row(SECTION, "siliconflow-mcp CPU per generate_image", Stats.of(cpu.per_call_ms("server")), "ms"),
+        Row(
+            SECTION,
+            "emulator CPU per generation (draw, encode, serve)",
+            Stats.of(cpu.per_call_ms("emulator")),
+            "ms",
+        ),
+    ]
+    return rows

@@ -236,10 +236,11 @@ def _draw_caption(picture: Image.Image, caption: Caption) -> None:
     ]
     line_height = int(size * 1.35)
     band_top = height - len(lines) * line_height - 2 * pad
-    # Darken only the band: compositing the whole frame would cost as much as drawing it.
+    # Darken only the band: compositing the whole frame would cost as much as drawing it. Dark
+    # enough that an edit's caption hides the one its input image already carries.
     band = picture.crop((0, band_top, width, height))
     shade = Image.new("RGB", band.size, (0, 0, 0))
-    picture.paste(Image.blend(band, shade, 0.7), (0, band_top))
+    picture.paste(Image.blend(band, shade, 0.88), (0, band_top))
     draw = ImageDraw.Draw(picture)
     for row, line in enumerate(lines):
         colour = (255, 214, 102) if row == 0 else (245, 245, 245)

@@ -10,7 +10,7 @@ import sys
 
 import anyio
 
-from .config import ConfigError, Settings
+from .config import ENVIRONMENT, ConfigError, Settings
 
 __all__ = ["Settings", "main"]
 
@@ -20,6 +20,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         prog="siliconflow-mcp",
         description="MCP server for SiliconFlow image generation and editing. Options override the "
         "SILICONFLOW_* environment variables; the API key comes only from SILICONFLOW_API_KEY.",
+        epilog="environment:\n" + "\n".join(f"  {name:<28} {what}" for name, what in ENVIRONMENT.items()),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--transport", choices=["stdio", "streamable-http"], default="stdio")
     parser.add_argument("--host", default="127.0.0.1", help="streamable-http only (default 127.0.0.1)")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import inspect
 import json
+import re
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -13,7 +15,7 @@ from httpx_retries import retry as retry_module
 from mcp.server.mcpserver.exceptions import ToolError
 
 from siliconflow_mcp import api
-from siliconflow_mcp.config import ConfigError, Settings, default_output_dir
+from siliconflow_mcp.config import ENVIRONMENT, ConfigError, Settings, default_output_dir
 from siliconflow_mcp.http import build_client, retry_policy, retry_transport
 from siliconflow_mcp.tools import ImageTools
 
@@ -218,3 +220,10 @@ def test_default_folders_are_absolute_and_never_the_whole_disk(
     (tmp_path / ".config").mkdir()
     (tmp_path / ".config" / "user-dirs.dirs").write_text('XDG_PICTURES_DIR="$HOME/Bilder"\n')
     assert default_output_dir(env) == tmp_path / "Bilder" / "siliconflow"
+
+
+def test_every_environment_variable_is_listed_and_documented() -> None:
+    read = set(re.findall(r'"(SILICONFLOW_[A-Z_]+)"', inspect.getsource(Settings.load)))
+    assert read == set(ENVIRONMENT), "config.ENVIRONMENT must list exactly the variables Settings reads"
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    assert [name for name in ENVIRONMENT if f"| `{name}` |" not in readme] == []

@@ -75,7 +75,6 @@ def _render_client(stage: Path, spec: Path, pins: dict[str, str]) -> None:
         sys.executable, "-m", "openapi_python_client", "generate",
         "--path", spec, "--meta", "none", "--output-path", out, "--overwrite",
         "--config", CODEGEN / "client.yml",
-        "--custom-template-path", CODEGEN / "templates" / "client",
         cwd=stage,
     )  # fmt: skip
     header = HEADER.format(tool=f"openapi-python-client {pins['openapi-python-client']}", spec=SPEC_NAME)
@@ -99,7 +98,7 @@ def _render_models(stage: Path, spec: Path, pins: dict[str, str]) -> None:
         # Optional means "may be absent", not "may be null": the API rejects nulls, so do the models.
         "--strict-nullable", "--use-missing-sentinel",
         "--use-standard-collections", "--use-union-operator",
-        "--use-schema-description", "--use-double-quotes",
+        "--use-schema-description", "--use-double-quotes", "--set-default-enum-member",
         "--disable-timestamp", "--formatters", "ruff-format",
         "--custom-file-header", HEADER.format(
             tool=f"datamodel-code-generator {pins['datamodel-code-generator']}", spec=SPEC_NAME
@@ -107,7 +106,8 @@ def _render_models(stage: Path, spec: Path, pins: dict[str, str]) -> None:
         cwd=stage,
     )  # fmt: skip
     document = yaml.safe_load(spec.read_text())
-    header = HEADER.format(tool="codegen/capabilities.py", spec=f"{SPEC_NAME} ({capabilities.TABLE_KEY})")
+    tables = f"{capabilities.TABLE_KEY}, {capabilities.SITES_KEY}"
+    header = HEADER.format(tool="codegen/capabilities.py", spec=f"{SPEC_NAME} ({tables})")
     (out / "capabilities.py").write_text(
         capabilities.render(document, header, CODEGEN / "templates" / "capabilities.py.tmpl")
     )
@@ -116,12 +116,13 @@ def _render_models(stage: Path, spec: Path, pins: dict[str, str]) -> None:
         for node in ast.parse((out / "models.py").read_text()).body
         if isinstance(node, ast.ClassDef)
     ]
-    exported = sorted([*model_names, "MODELS", "ModelCapabilities", "RecommendedSize", "capabilities"])
+    table_names = ["MODELS", "SITES", "ModelCapabilities", "RecommendedSize", "RequestOptions", "Site"]
+    exported = sorted([*model_names, *table_names, "capabilities"])
     (out / "__init__.py").write_text(
         f"{HEADER.format(tool='codegen/pipeline.py', spec=SPEC_NAME)}\n"
-        '"""Pydantic v2 models of SiliconFlow\'s image API, and the per-model capability table."""\n\n'
+        '"""Pydantic v2 models of SiliconFlow\'s image API, and the per-model and per-site tables."""\n\n'
         "from . import capabilities\n"
-        "from .capabilities import MODELS, ModelCapabilities, RecommendedSize\n"
+        f"from .capabilities import {', '.join(sorted(table_names))}\n"
         f"from .models import {', '.join(model_names)}\n\n"
         f"__all__ = {exported!r}\n"
     )

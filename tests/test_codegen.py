@@ -78,6 +78,21 @@ def test_a_model_table_naming_an_unknown_field_is_refused(tmp_path: Path) -> Non
         pipeline.render_into(tmp_path / "stage", spec)
 
 
+def test_a_model_on_an_unknown_site_is_refused(tmp_path: Path) -> None:
+    spec = tmp_path / SPEC.name
+    text = SPEC.read_text()
+    assert text.count("    sites: [com]\n") == 2
+    spec.write_text(text.replace("    sites: [com]\n", "    sites: [moon]\n", 1))
+    with pytest.raises(ValueError, match="moon"):
+        pipeline.render_into(tmp_path / "stage", spec)
+
+
+def test_the_request_options_type_follows_the_spec(regenerated: Path) -> None:
+    source = (regenerated / "siliconflow_models" / "capabilities.py").read_text()
+    assert 'output_format: Literal["png", "jpeg"]' in source and "prompt_enhancement: bool" in source
+    assert "    image: str" not in source  # input images are the edit call's own arguments
+
+
 def test_pins_come_from_pyproject_and_are_installed() -> None:
     pins = pipeline.pinned_versions()
     assert set(pins) == {"openapi-python-client", "datamodel-code-generator", "ruff"}

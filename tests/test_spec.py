@@ -17,7 +17,7 @@ import siliconflow_client.models as client_models
 import siliconflow_models
 from siliconflow_client import AuthenticatedClient
 from siliconflow_client.api.images import create_image_generation
-from siliconflow_models import MODELS, ImageGenerationRequest, capabilities
+from siliconflow_models import MODELS, SITES, ImageGenerationRequest, capabilities
 
 SPEC_PATH = Path(__file__).resolve().parent.parent / "openapi" / "siliconflow.yaml"
 SPEC: dict[str, Any] = yaml.safe_load(SPEC_PATH.read_text())
@@ -40,7 +40,12 @@ def test_servers_and_bearer_auth() -> None:
     assert [s["url"] for s in SPEC["servers"]] == [
         "https://api.siliconflow.cn/v1",
         "https://api.siliconflow.com/v1",
+        "https://api.ap.siliconflow.com/v1",
     ]
+    # Each server belongs to a site of the sites table, and the default site comes first.
+    hosts = {host: site.name for site in SITES.values() for host in site.hosts}
+    assert [hosts[httpx.URL(s["url"]).host] for s in SPEC["servers"]] == ["cn", "com", "com"]
+    assert [site.base_url for site in SITES.values()] == [s["url"] for s in SPEC["servers"][:2]]
     assert SPEC["components"]["securitySchemes"]["bearerAuth"] == {
         **SPEC["components"]["securitySchemes"]["bearerAuth"],
         "type": "http",
@@ -183,6 +188,7 @@ def test_real_200_extras_and_null_error_data_are_kept() -> None:
 
 
 SIZE_PATTERN = re.compile(SCHEMAS["ImageGenerationRequest"]["properties"]["image_size"]["pattern"])
+# What the reference pages say, typed from them: the table must hold at least this.
 PAGE_SIZES = {
     "Kwai-Kolors/Kolors": ["1024x1024", "960x1280", "768x1024", "720x1440", "720x1280"],
     "Qwen/Qwen-Image": [
@@ -194,20 +200,49 @@ PAGE_SIZES = {
         "1584x1056",
         "1056x1584",
     ],
+    "black-forest-labs/FLUX.2-pro": ["512x512", "768x1024", "1024x768", "576x1024", "1024x576"],
 }
+NEVER_A_MODEL = "example.invalid/never-a-model"
+"""A name no site can ever serve: `.invalid` is reserved (RFC 2606)."""
 
 
 def test_model_table_holds_the_pages_models_and_sizes() -> None:
-    assert list(MODELS) == [
-        "Kwai-Kolors/Kolors",
-        "Qwen/Qwen-Image",
-        "Qwen/Qwen-Image-Edit",
-        "Qwen/Qwen-Image-Edit-2509",
-    ]
     for model, sizes in PAGE_SIZES.items():
         assert [s.size for s in MODELS[model].recommended_image_sizes] == sizes
+    assert {"Qwen/Qwen-Image-Edit", "Qwen/Qwen-Image-Edit-2509", "black-forest-labs/FLUX.1-schnell"} <= set(
+        MODELS
+    )
     assert MODELS["Qwen/Qwen-Image"].defaults["num_inference_steps"] == 50
     assert MODELS["Qwen/Qwen-Image"].defaults["cfg"] == 4.0
+
+
+def test_the_international_reference_page() -> None:
+    flux = MODELS["black-forest-labs/FLUX.2-pro"]
+    assert flux.sites == ("com",) and flux.fixed_sizes and flux.default_image_size == "512x512"
+    assert set(flux.fields) == {"image_size", "seed", "output_format"}
+    assert (flux.ranges["seed"].minimum, flux.ranges["seed"].maximum) == (0, 9999999999)
+    schnell = MODELS["black-forest-labs/FLUX.1-schnell"]
+    assert schnell.accepts("prompt_enhancement") and "older" in schnell.source and not schnell.fixed_sizes
+    properties = SCHEMAS["ImageGenerationRequest"]["properties"]
+    assert (
+        properties["output_format"]["enum"] == ["png", "jpeg"]
+        and properties["output_format"]["default"] == "png"
+    )
+    assert properties["prompt_enhancement"] == {
+        **properties["prompt_enhancement"],
+        "type": "boolean",
+        "default": False,
+    }
+
+
+def test_sites_and_their_defaults() -> None:
+    assert list(SITES) == ["cn", "com"]
+    assert SITES["com"].hosts == ("api.siliconflow.com", "api.ap.siliconflow.com")
+    for site in SITES.values():
+        for task, model in site.defaults.items():
+            assert MODELS[model].task == task and site.name in MODELS[model].sites
+    assert SITES["com"].defaults["text-to-image"] == "black-forest-labs/FLUX.2-pro"
+    assert {site for caps in MODELS.values() for site in caps.sites} == set(SITES)
 
 
 @pytest.mark.parametrize("model", list(MODELS))
@@ -216,6 +251,7 @@ def test_model_table_agrees_with_the_request_schema(model: str) -> None:
     properties = SCHEMAS["ImageGenerationRequest"]["properties"]
     assert set(entry.fields) <= set(properties)
     assert set(entry.required) <= set(entry.fields)
+    assert set(entry.ranges) <= set(entry.fields)
     for size in entry.recommended_image_sizes:
         assert SIZE_PATTERN.fullmatch(size.size), size
         assert size.width > 0 and size.height > 0
@@ -227,7 +263,8 @@ def test_model_table_agrees_with_the_request_schema(model: str) -> None:
 
 
 def test_per_model_rules_from_the_page() -> None:
-    kolors, qwen, edit, edit_2509 = (MODELS[m] for m in MODELS)
+    kolors, qwen = MODELS["Kwai-Kolors/Kolors"], MODELS["Qwen/Qwen-Image"]
+    edit, edit_2509 = MODELS["Qwen/Qwen-Image-Edit"], MODELS["Qwen/Qwen-Image-Edit-2509"]
     assert kolors.accepts("batch_size") and kolors.accepts("guidance_scale") and not kolors.accepts("cfg")
     assert qwen.accepts("cfg") and not qwen.accepts("batch_size") and not qwen.accepts("guidance_scale")
     for model in (edit, edit_2509):
@@ -236,16 +273,10 @@ def test_per_model_rules_from_the_page() -> None:
         assert not model.accepts("image_size")
     assert edit_2509.accepts("image2") and edit_2509.accepts("image3")
     assert not edit.accepts("image2") and not kolors.accepts("image3")
+    assert all(caps.sites == ("cn",) for caps in (kolors, qwen, edit, edit_2509))
 
 
 def test_models_the_table_does_not_know_still_pass_on_the_wire() -> None:
-    assert capabilities.get("black-forest-labs/FLUX.1-schnell") is None
-    ImageGenerationRequest.model_validate({"model": "black-forest-labs/FLUX.1-schnell", "prompt": "x"})
+    assert capabilities.get(NEVER_A_MODEL) is None
+    ImageGenerationRequest.model_validate({"model": NEVER_A_MODEL, "prompt": "x"})
     assert "enum" not in SCHEMAS["ImageGenerationRequest"]["properties"]["model"]
-
-
-def test_generated_client_keeps_timeouts_on_by_default() -> None:
-    # The stock openapi-python-client template disables every httpx timeout; ours does not.
-    client = AuthenticatedClient(base_url="https://api.siliconflow.cn/v1", token="sk-test")
-    timeout = client.get_async_httpx_client().timeout
-    assert timeout.connect is not None and timeout.read is not None

@@ -19,8 +19,7 @@ class Client:
         ``headers``: A dictionary of headers to be sent with every request
 
         ``timeout``: The maximum amount of a time a request can take. API functions will raise
-        httpx.TimeoutException if this is exceeded. Defaults to 120 s (10 s to connect); pass None
-        only if you really want no timeout at all.
+        httpx.TimeoutException if this is exceeded.
 
         ``verify_ssl``: Whether or not to verify the SSL certificate of the API server. This should be True in production,
         but can be set to False for testing purposes.
@@ -36,12 +35,7 @@ class Client:
     _base_url: str = field(alias="base_url")
     _cookies: dict[str, str] = field(factory=dict, kw_only=True, alias="cookies")
     _headers: dict[str, str] = field(factory=dict, kw_only=True, alias="headers")
-    # siliconflow-images: httpx's timeouts stay on unless a caller turns them off explicitly
-    # (the stock template passes None, which disables every timeout). A generation can take a
-    # minute or more, so the read timeout is generous; connecting should be quick.
-    _timeout: httpx.Timeout | None = field(
-        factory=lambda: httpx.Timeout(120.0, connect=10.0), kw_only=True, alias="timeout"
-    )
+    _timeout: httpx.Timeout | None = field(default=None, kw_only=True, alias="timeout")
     _verify_ssl: str | bool | ssl.SSLContext = field(default=True, kw_only=True, alias="verify_ssl")
     _follow_redirects: bool = field(default=False, kw_only=True, alias="follow_redirects")
     _httpx_args: dict[str, Any] = field(factory=dict, kw_only=True, alias="httpx_args")
@@ -148,8 +142,7 @@ class AuthenticatedClient:
         ``headers``: A dictionary of headers to be sent with every request
 
         ``timeout``: The maximum amount of a time a request can take. API functions will raise
-        httpx.TimeoutException if this is exceeded. Defaults to 120 s (10 s to connect); pass None
-        only if you really want no timeout at all.
+        httpx.TimeoutException if this is exceeded.
 
         ``verify_ssl``: Whether or not to verify the SSL certificate of the API server. This should be True in production,
         but can be set to False for testing purposes.
@@ -165,12 +158,7 @@ class AuthenticatedClient:
     _base_url: str = field(alias="base_url")
     _cookies: dict[str, str] = field(factory=dict, kw_only=True, alias="cookies")
     _headers: dict[str, str] = field(factory=dict, kw_only=True, alias="headers")
-    # siliconflow-images: httpx's timeouts stay on unless a caller turns them off explicitly
-    # (the stock template passes None, which disables every timeout). A generation can take a
-    # minute or more, so the read timeout is generous; connecting should be quick.
-    _timeout: httpx.Timeout | None = field(
-        factory=lambda: httpx.Timeout(120.0, connect=10.0), kw_only=True, alias="timeout"
-    )
+    _timeout: httpx.Timeout | None = field(default=None, kw_only=True, alias="timeout")
     _verify_ssl: str | bool | ssl.SSLContext = field(default=True, kw_only=True, alias="verify_ssl")
     _follow_redirects: bool = field(default=False, kw_only=True, alias="follow_redirects")
     _httpx_args: dict[str, Any] = field(factory=dict, kw_only=True, alias="httpx_args")

@@ -8,6 +8,15 @@ from typing import Annotated, Literal
 from pydantic import MISSING, BaseModel, Field, RootModel
 
 
+class OutputFormat(StrEnum):
+    """
+    The file format of the generated image. Only applicable to black-forest-labs/FLUX.2-pro (international site).
+    """
+
+    png = "png"
+    jpeg = "jpeg"
+
+
 class ImageGenerationRequest(BaseModel):
     """
     A request to generate or edit images. Which optional fields apply depends on the model: see the `x-siliconflow-models` table.
@@ -44,7 +53,7 @@ class ImageGenerationRequest(BaseModel):
     image_size: Annotated[
         str | MISSING,
         Field(
-            description="Image size, format is [width]x[height]. To ensure optimal quality, using the recommended values for your model is strongly advised. Qwen/Qwen-Image-Edit-2509 and Qwen/Qwen-Image-Edit do not support this field. Recommended values: for Kolors 1024x1024 (1:1), 960x1280 (3:4), 768x1024 (3:4), 720x1440 (1:2), 720x1280 (9:16); for Qwen-Image 1328x1328 (1:1), 1664x928 (16:9), 928x1664 (9:16), 1472x1140 (4:3), 1140x1472 (3:4), 1584x1056 (3:2), 1056x1584 (2:3).",
+            description="Image size, format is [width]x[height]. To ensure optimal quality, using the recommended values for your model is strongly advised. Qwen/Qwen-Image-Edit-2509 and Qwen/Qwen-Image-Edit do not support this field. Recommended values: for Kolors 1024x1024 (1:1), 960x1280 (3:4), 768x1024 (3:4), 720x1440 (1:2), 720x1280 (9:16); for Qwen-Image 1328x1328 (1:1), 1664x928 (16:9), 928x1664 (9:16), 1472x1140 (4:3), 1140x1472 (3:4), 1584x1056 (3:2), 1056x1584 (2:3). black-forest-labs/FLUX.2-pro (international site) takes only 512x512 (1:1, its default), 768x1024 (3:4), 1024x768 (4:3), 576x1024 (9:16) and 1024x576 (16:9).",
             examples=["1024x1024"],
             pattern="^[1-9][0-9]{1,4}x[1-9][0-9]{1,4}$",
             title="Image Size",
@@ -63,7 +72,7 @@ class ImageGenerationRequest(BaseModel):
     seed: Annotated[
         int | MISSING,
         Field(
-            description="The random seed; the same seed and inputs give the same image.",
+            description="The random seed; the same seed and inputs give the same image. black-forest-labs/FLUX.2-pro takes 0 to 9999999999.",
             examples=[4999999999],
             le=9999999999,
             title="Seed",
@@ -125,6 +134,22 @@ class ImageGenerationRequest(BaseModel):
             title="Upload Image 3",
         ),
     ] = MISSING
+    output_format: Annotated[
+        OutputFormat,
+        Field(
+            description="The file format of the generated image. Only applicable to black-forest-labs/FLUX.2-pro (international site).",
+            examples=["jpeg"],
+            title="Output Format",
+        ),
+    ] = OutputFormat.png
+    prompt_enhancement: Annotated[
+        bool,
+        Field(
+            description="Rewrite the prompt into a detailed, model-friendly version before generating. Documented for black-forest-labs/FLUX.1-schnell on the international site's older reference page.",
+            examples=[False],
+            title="Prompt Enhancement",
+        ),
+    ] = False
 
 
 class GeneratedImage(BaseModel):

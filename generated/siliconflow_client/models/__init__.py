@@ -4,6 +4,7 @@
 from .error_body import ErrorBody
 from .generated_image import GeneratedImage
 from .image_generation_request import ImageGenerationRequest
+from .image_generation_request_output_format import ImageGenerationRequestOutputFormat
 from .image_generation_response import ImageGenerationResponse
 from .model_info import ModelInfo
 from .model_list import ModelList
@@ -16,6 +17,7 @@ __all__ = (
     "ErrorBody",
     "GeneratedImage",
     "ImageGenerationRequest",
+    "ImageGenerationRequestOutputFormat",
     "ImageGenerationResponse",
     "ModelInfo",
     "ModelList",

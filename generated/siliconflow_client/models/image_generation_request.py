@@ -7,6 +7,10 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.image_generation_request_output_format import (
+    ImageGenerationRequestOutputFormat,
+    check_image_generation_request_output_format,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ImageGenerationRequest")
@@ -33,11 +37,13 @@ class ImageGenerationRequest:
     model is strongly advised. Qwen/Qwen-Image-Edit-2509 and Qwen/Qwen-Image-Edit do not support this field.
     Recommended values: for Kolors 1024x1024 (1:1), 960x1280 (3:4), 768x1024 (3:4), 720x1440 (1:2), 720x1280 (9:16);
     for Qwen-Image 1328x1328 (1:1), 1664x928 (16:9), 928x1664 (9:16), 1472x1140 (4:3), 1140x1472 (3:4), 1584x1056
-    (3:2), 1056x1584 (2:3). """
+    (3:2), 1056x1584 (2:3). black-forest-labs/FLUX.2-pro (international site) takes only 512x512 (1:1, its default),
+    768x1024 (3:4), 1024x768 (4:3), 576x1024 (9:16) and 1024x576 (16:9). """
     batch_size: int | Unset = 1
     """ number of output images. Only applicable to Kwai-Kolors/Kolors. """
     seed: int | Unset = UNSET
-    """ The random seed; the same seed and inputs give the same image. """
+    """ The random seed; the same seed and inputs give the same image. black-forest-labs/FLUX.2-pro takes 0 to
+    9999999999. """
     num_inference_steps: int | Unset = 20
     """ number of inference steps """
     guidance_scale: float | Unset = 7.5
@@ -59,6 +65,12 @@ class ImageGenerationRequest:
     image3: str | Unset = UNSET
     """ The image used for uploading an image can be in base64 format or a URL: `data:image/png;base64, XXX` or an
     image URL. This field is only applicable to Qwen/Qwen-Image-Edit-2509. """
+    output_format: ImageGenerationRequestOutputFormat | Unset = "png"
+    """ The file format of the generated image. Only applicable to black-forest-labs/FLUX.2-pro (international
+    site). """
+    prompt_enhancement: bool | Unset = False
+    """ Rewrite the prompt into a detailed, model-friendly version before generating. Documented for black-forest-
+    labs/FLUX.1-schnell on the international site's older reference page. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -85,6 +97,12 @@ class ImageGenerationRequest:
         image2 = self.image2
 
         image3 = self.image3
+
+        output_format: str | Unset = UNSET
+        if not isinstance(self.output_format, Unset):
+            output_format = self.output_format
+
+        prompt_enhancement = self.prompt_enhancement
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -114,6 +132,10 @@ class ImageGenerationRequest:
             field_dict["image2"] = image2
         if image3 is not UNSET:
             field_dict["image3"] = image3
+        if output_format is not UNSET:
+            field_dict["output_format"] = output_format
+        if prompt_enhancement is not UNSET:
+            field_dict["prompt_enhancement"] = prompt_enhancement
 
         return field_dict
 
@@ -144,6 +166,15 @@ class ImageGenerationRequest:
 
         image3 = d.pop("image3", UNSET)
 
+        _output_format = d.pop("output_format", UNSET)
+        output_format: ImageGenerationRequestOutputFormat | Unset
+        if isinstance(_output_format, Unset):
+            output_format = UNSET
+        else:
+            output_format = check_image_generation_request_output_format(_output_format)
+
+        prompt_enhancement = d.pop("prompt_enhancement", UNSET)
+
         image_generation_request = cls(
             model=model,
             prompt=prompt,
@@ -157,6 +188,8 @@ class ImageGenerationRequest:
             image=image,
             image2=image2,
             image3=image3,
+            output_format=output_format,
+            prompt_enhancement=prompt_enhancement,
         )
 
         image_generation_request.additional_properties = d

@@ -1,0 +1,184 @@
+"""Reading SiliconFlow's answers: a failure status becomes its typed error, a success its checked facts.
+
+The generated client parses each success body once (into its attrs models); those models do not
+check types, so the facts the SDK relies on are checked here. Failure bodies never reach the
+generated parsers: the response hook in `_http` raises from the raw answer, whatever its shape.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Final, TypeGuard
+
+import httpx
+
+from siliconflow_client.models import ImageGenerationResponse
+from siliconflow_client.types import Unset
+from siliconflow_models import Site
+
+from . import _messages
+from ._config import IMAGE_URL_LIFETIME
+from ._redact import clip
+from .errors import (
+    APIStatusError,
+    AuthenticationError,
+    BadRequestError,
+    GatewayTimeoutError,
+    InternalServerError,
+    MalformedResponseError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+)
+
+TRACE_HEADER: Final = "x-siliconcloud-trace-id"
+MESSAGE_LIMIT: Final = 300
+"""Characters of an API message kept in an error (after redaction): enough to read, never a flood."""
+
+_BY_STATUS: Final[dict[int, type[APIStatusError]]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    429: RateLimitError,
+    504: GatewayTimeoutError,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Answered:
+    """The facts of a successful generation the SDK uses, checked."""
+
+    urls: tuple[str, ...]
+    seed: int
+    inference_seconds: float
+    created: int | None
+    trace_id: str | None
+
+    @property
+    def expires_at(self) -> float:
+        return (self.created if self.created is not None else time.time()) + IMAGE_URL_LIFETIME
+
+
+def retries_of(response: httpx.Response) -> int:
+    attempts = getattr(response.extensions.get("retry"), "attempts_made", 0)
+    return attempts if isinstance(attempts, int) else 0
+
+
+def error_for(
+    response: httpx.Response,
+    *,
+    base_url: str,
+    site: Site | None,
+    redact: Callable[[str], str],
+    wording: _messages.Wording = _messages.SDK_WORDING,
+) -> APIStatusError:
+    """The typed error for a read response that is not a success."""
+    said, code = _what_it_said(response)
+    message = clip(redact(said), MESSAGE_LIMIT) if said else None
+    status_code = response.status_code
+    retry_after = _retry_after(response) if status_code in (429, 503) else None
+    trace_id = response.headers.get(TRACE_HEADER)
+    retries = retries_of(response)
+    explanation = _messages.status(
+        status_code,
+        message=message,
+        code=code,
+        trace_id=trace_id,
+        retries=retries,
+        retry_after=retry_after,
+        base_url=base_url,
+        site=site,
+        wording=wording,
+    )
+    fields: dict[str, Any] = {
+        "status_code": status_code,
+        "code": code,
+        "message": message,
+        "trace_id": trace_id,
+        "retries": retries,
+    }
+    kind = _BY_STATUS.get(status_code) or (InternalServerError if status_code >= 500 else APIStatusError)
+    if kind is RateLimitError:
+        return RateLimitError(explanation, retry_after=retry_after, **fields)
+    return kind(explanation, **fields)
+
+
+def _what_it_said(response: httpx.Response) -> tuple[str, int | None]:
+    """The message and code of an error body: `{code, message, data}`, a bare JSON string, or text."""
+    try:
+        body = json.loads(response.content)
+    except ValueError:
+        return response.text, None
+    if isinstance(body, str):
+        return body, None
+    if isinstance(body, dict):
+        code = body.get("code")
+        message = body.get("message")
+        return (
+            message if isinstance(message, str) else response.text,
+            code if isinstance(code, int) and not isinstance(code, bool) else None,
+        )
+    return response.text, None
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    raw = response.headers.get("retry-after", "").strip()
+    try:
+        seconds = float(raw)
+    except ValueError:
+        return None
+    return seconds if math.isfinite(seconds) and seconds >= 0 else None
+
+
+def check_generation(
+    parsed: object, headers: httpx.Headers, *, asked: int, redact: Callable[[str], str]
+) -> Answered:
+    """The checked facts of a 200 answer, or MalformedResponseError (the call may have been billed)."""
+    trace_id = headers.get(TRACE_HEADER)
+
+    def broken(reason: str) -> MalformedResponseError:
+        text = clip(redact(reason), MESSAGE_LIMIT)
+        return MalformedResponseError(
+            _messages.malformed(text, 200, trace_id), status_code=200, trace_id=trace_id
+        )
+
+    if not isinstance(parsed, ImageGenerationResponse):
+        raise broken(f"expected an image generation answer, got {type(parsed).__name__}")
+    urls: list[str] = []
+    for image in parsed.images:
+        url = getattr(image, "url", None)
+        if not _is_http_url(url):
+            raise broken(f"an image URL is not an http(s) URL: {url!r:.120}")
+        urls.append(url)
+    if not urls:
+        raise broken("the answer holds no image")
+    if len(urls) > asked:
+        raise broken(f"{len(urls)} image URLs for {asked} image{'s' if asked != 1 else ''} asked")
+    seed, inference = parsed.seed, getattr(parsed.timings, "inference", None)
+    if not isinstance(seed, int) or isinstance(seed, bool):
+        raise broken(f"`seed` is not an integer: {seed!r:.60}")
+    if not isinstance(inference, int | float) or isinstance(inference, bool) or not math.isfinite(inference):
+        raise broken(f"`timings.inference` is not a number: {inference!r:.60}")
+    created = None if isinstance(parsed.created, Unset) else parsed.created
+    if created is not None and (not isinstance(created, int) or isinstance(created, bool)):
+        raise broken(f"`created` is not a Unix time: {created!r:.60}")
+    return Answered(tuple(urls), seed, float(inference), created, trace_id)
+
+
+def _is_http_url(url: object) -> TypeGuard[str]:
+    if not isinstance(url, str):
+        return False
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL:
+        return False
+    return parsed.scheme in ("http", "https") and bool(parsed.host)
+
+
+def malformed(reason: str, *, status_code: int = 200) -> MalformedResponseError:
+    return MalformedResponseError(_messages.malformed(reason, status_code, None), status_code=status_code)

@@ -1,0 +1,119 @@
+"""Where a client's settings come from: an argument first, then the environment, then a default.
+
+The default host is the spec's first site; every other number here is a choice of this SDK
+(timeouts, retries, limits on what it downloads and sends), not a fact of the API.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Final
+
+import httpx
+
+from siliconflow_models import SITES, Site
+from siliconflow_models.capabilities import SiteName
+
+from .errors import SiliconFlowError
+
+DEFAULT_SITE: Final[Site] = next(iter(SITES.values()))
+DEFAULT_BASE_URL: Final = DEFAULT_SITE.base_url
+DEFAULT_TIMEOUT: Final = httpx.Timeout(120.0, connect=10.0)
+"""A generation can take a minute or more; connecting should be quick."""
+DEFAULT_MAX_RETRIES: Final = 4
+DEFAULT_RETRY_BUDGET: Final = 60.0
+"""Seconds spent waiting between retries of one call, at most."""
+IMAGE_URL_LIFETIME: Final = 3600
+"""The API's image URLs expire an hour after `created` (the spec says so)."""
+
+API_KEY_VARIABLE: Final = "SILICONFLOW_API_KEY"
+BASE_URL_VARIABLE: Final = "SILICONFLOW_BASE_URL"
+
+
+@dataclass(frozen=True, slots=True)
+class ImageLimits:
+    """Bounds on what the SDK reads, sends and downloads, whatever a server or a caller does."""
+
+    max_input_bytes: int = 10 * 1024 * 1024
+    """Largest input image (bytes, file or data URI) sent for an edit."""
+    max_download_bytes: int = 32 * 1024 * 1024
+    """Largest image accepted from an image URL; real ones are a few MB."""
+    max_pixels: int = 25_000_000
+    """Most pixels an image's header may claim (5000x5000), checked before anything decodes it."""
+    download_deadline: float = 120.0
+    """Seconds one download may take from first byte asked to last byte read."""
+    max_prompt_chars: int = 10_000
+    """Longest `prompt` or `negative_prompt` sent: generous, but finite."""
+    max_url_chars: int = 8192
+    """Longest input image URL sent."""
+
+
+DEFAULT_LIMITS: Final = ImageLimits()
+
+
+def api_key_from(given: str | None, environ: Mapping[str, str] | None = None) -> str:
+    """The key to send: the argument, else SILICONFLOW_API_KEY; stripped, and refused if unusable."""
+    env = os.environ if environ is None else environ
+    source = "api_key" if given is not None else API_KEY_VARIABLE
+    raw = given if given is not None else env.get(API_KEY_VARIABLE)
+    if raw is None or not raw.strip():
+        raise SiliconFlowError(
+            f"No API key: pass api_key= or set {API_KEY_VARIABLE} (a key from cloud.siliconflow.cn, or from "
+            f"cloud.siliconflow.com with {BASE_URL_VARIABLE}=https://api.siliconflow.com/v1)."
+        )
+    return clean_api_key(raw, source)
+
+
+def clean_api_key(raw: str, source: str = API_KEY_VARIABLE) -> str:
+    """`raw` without surrounding whitespace (a CRLF .env file leaves `\\r`), or a refusal that never shows it."""
+    key = raw.strip()
+    for position, char in enumerate(key, 1):
+        if char.isspace() or not char.isprintable() or not char.isascii():
+            kind = (
+                "whitespace"
+                if char.isspace()
+                else "a control character"
+                if not char.isprintable()
+                else "a non-ASCII character"
+            )
+            raise SiliconFlowError(
+                f"{source} holds {kind} at character {position} of {len(key)}, which no SiliconFlow key has: "
+                "copy the key again from the console (the key itself is not shown here)."
+            )
+    return key
+
+
+def base_url_from(given: str | None, environ: Mapping[str, str] | None = None) -> str:
+    env = os.environ if environ is None else environ
+    raw = (given if given is not None else env.get(BASE_URL_VARIABLE, "")).strip() or DEFAULT_BASE_URL
+    url = httpx.URL(raw)
+    if url.scheme not in ("http", "https") or not url.host:
+        raise SiliconFlowError(
+            f"{BASE_URL_VARIABLE if given is None else 'base_url'} must be an http(s) URL such as "
+            f"{DEFAULT_BASE_URL}, not {raw[:200]!r}."
+        )
+    return raw.rstrip("/")
+
+
+def site_of(base_url: str) -> Site | None:
+    """The site whose host `base_url` names; None for any other host (an emulator, a proxy)."""
+    host = httpx.URL(base_url).host.lower()
+    return next((site for site in SITES.values() if host in site.hosts), None)
+
+
+def site_named(name: SiteName | str) -> Site:
+    try:
+        return SITES[name]  # type: ignore[index]
+    except KeyError:
+        raise SiliconFlowError(f"site must be one of {', '.join(SITES)}, not {name!r}.") from None
+
+
+def timeout_from(value: float | httpx.Timeout | None) -> httpx.Timeout:
+    """Always a timeout: `None` here means the default, never 'wait forever'."""
+    if value is None:
+        return DEFAULT_TIMEOUT
+    if isinstance(value, httpx.Timeout):
+        return value
+    return httpx.Timeout(value, connect=min(value, DEFAULT_TIMEOUT.connect or value))

@@ -1,0 +1,117 @@
+"""Fetching one generated image, bounded in bytes, pixels and time, image bytes only.
+
+The image host is whoever the API's answer names: it gets no key, and whatever it sends is
+checked as it arrives (`ImageScan`). A deadline covers the whole download, so a host that
+trickles a byte every few seconds is cut off however patient each single read is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import anyio
+import httpx
+
+from ._clock import Clock
+from ._config import ImageLimits
+from ._imagescan import ImageRejected, ImageScan, ScannedImage
+
+ChunkObserver = Callable[[bytes], None]
+"""Called with each chunk as it arrives (progress bars, a decoder fed while downloading)."""
+
+
+class FetchFailed(Exception):
+    """One image could not be fetched; the message says why, in words."""
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    data: bytes
+    image: ScannedImage
+
+
+def _check_status(response: httpx.Response) -> None:
+    if response.status_code != 200:
+        expired = response.status_code in (403, 404, 410)
+        hint = " (the link may have expired: they last one hour)" if expired else ""
+        raise FetchFailed(f"the image host answered HTTP {response.status_code}{hint}")
+    kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind and not kind.startswith("image/") and kind != "application/octet-stream":
+        raise FetchFailed(f"the image host sent {kind[:60]}, not an image")
+
+
+def _timeout(limits: ImageLimits, timeout: httpx.Timeout) -> httpx.Timeout:
+    # No single wait may outlast the whole download's deadline.
+    cap = limits.download_deadline
+    return httpx.Timeout(
+        connect=min(timeout.connect or cap, cap),
+        read=min(timeout.read or cap, cap),
+        write=min(timeout.write or cap, cap),
+        pool=min(timeout.pool or cap, cap),
+    )
+
+
+def fetch(
+    client: httpx.Client,
+    url: str,
+    limits: ImageLimits,
+    clock: Clock,
+    observe: ChunkObserver | None = None,
+) -> Fetched:
+    scan = ImageScan(max_bytes=limits.max_download_bytes, max_pixels=limits.max_pixels)
+    deadline = clock.monotonic() + limits.download_deadline
+    chunks: list[bytes] = []
+    try:
+        with client.stream("GET", url, timeout=_timeout(limits, client.timeout)) as response:
+            _check_status(response)
+            for chunk in response.iter_bytes():
+                scan.feed(chunk)
+                chunks.append(chunk)
+                if observe is not None:
+                    observe(chunk)
+                if clock.monotonic() > deadline:
+                    raise FetchFailed(f"it took longer than {limits.download_deadline:g} s")
+    except ImageRejected as exc:
+        raise FetchFailed(f"what came is not an acceptable image: {exc}") from None
+    except httpx.TimeoutException:
+        raise FetchFailed("the image host did not send it in time") from None
+    except httpx.HTTPError as exc:
+        raise FetchFailed(f"the download failed ({type(exc).__name__})") from None
+    return _done(scan, chunks)
+
+
+async def afetch(
+    client: httpx.AsyncClient,
+    url: str,
+    limits: ImageLimits,
+    observe: ChunkObserver | None = None,
+) -> Fetched:
+    scan = ImageScan(max_bytes=limits.max_download_bytes, max_pixels=limits.max_pixels)
+    chunks: list[bytes] = []
+    try:
+        with anyio.fail_after(limits.download_deadline):
+            async with client.stream("GET", url, timeout=_timeout(limits, client.timeout)) as response:
+                _check_status(response)
+                async for chunk in response.aiter_bytes():
+                    scan.feed(chunk)
+                    chunks.append(chunk)
+                    if observe is not None:
+                        observe(chunk)
+    except TimeoutError:
+        raise FetchFailed(f"it took longer than {limits.download_deadline:g} s") from None
+    except ImageRejected as exc:
+        raise FetchFailed(f"what came is not an acceptable image: {exc}") from None
+    except httpx.TimeoutException:
+        raise FetchFailed("the image host did not send it in time") from None
+    except httpx.HTTPError as exc:
+        raise FetchFailed(f"the download failed ({type(exc).__name__})") from None
+    return _done(scan, chunks)
+
+
+def _done(scan: ImageScan, chunks: list[bytes]) -> Fetched:
+    try:
+        image = scan.finish()
+    except ImageRejected as exc:
+        raise FetchFailed(f"what came is not an acceptable image: {exc}") from None
+    return Fetched(b"".join(chunks), image)

@@ -1,0 +1,289 @@
+"""The one HTTP stack: timeouts, connection limits, the retry policy and the scoped key.
+
+Every client builds two httpx clients over one shared connection pool:
+
+- the API client: the key (sent only to the API's own origin), the retry policy for POST and
+  GET, and a response hook that turns any status but a success into its typed error;
+- the download client: no key at all, redirects followed, GET retried on failures that cost
+  nothing, for fetching images from wherever the API put them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any, Final
+
+import httpx
+from httpx_retries import Retry, RetryTransport
+
+from ._clock import SYSTEM_CLOCK, Clock
+
+logger = logging.getLogger("siliconflow_images")
+
+POOL_LIMITS: Final = httpx.Limits(max_connections=64, max_keepalive_connections=16)
+MAX_BACKOFF: Final = 30.0
+BACKOFF_FACTOR: Final = 0.5
+
+
+def user_agent() -> str:
+    try:
+        return f"siliconflow-images/{version('siliconflow-images')}"
+    except PackageNotFoundError:
+        return "siliconflow-images"
+
+
+class SiliconFlowRetry(Retry):
+    """httpx-retries' `Retry`, told which failures cost nothing to repeat, and given a clock.
+
+    429, 503 and failures to connect never reached a model, so they are retried up to `total`
+    times with backoff and `Retry-After`. A 504 or a failure after the request was sent may
+    mean the image was generated (and billed) anyway: those are retried at most
+    `max_uncertain` times.
+    """
+
+    UNCERTAIN_STATUS: Final = frozenset({504})
+    UNCERTAIN_ERRORS: Final = (
+        httpx.ReadTimeout,
+        httpx.WriteTimeout,
+        httpx.ReadError,
+        httpx.WriteError,
+        httpx.RemoteProtocolError,
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        clock: Clock = SYSTEM_CLOCK,
+        max_uncertain: int = 1,
+        uncertain_retries: int = 0,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.clock = clock
+        self.max_uncertain = max_uncertain
+        self.uncertain_retries = uncertain_retries
+
+    def copy_with(self, *args: Any, **kwargs: Any) -> SiliconFlowRetry:
+        # The library rebuilds the policy on every attempt: carry the clock and the counter across.
+        new = super().copy_with(*args, **kwargs)
+        assert isinstance(new, SiliconFlowRetry)
+        new.clock = self.clock
+        new.max_uncertain = self.max_uncertain
+        new.uncertain_retries = self.uncertain_retries
+        return new
+
+    def is_retryable_status_code(self, status_code: int) -> bool:
+        if status_code in self.UNCERTAIN_STATUS and self.uncertain_retries >= self.max_uncertain:
+            return False
+        return super().is_retryable_status_code(status_code)
+
+    def is_retryable_exception(self, exception: Exception) -> bool:
+        if isinstance(exception, self.UNCERTAIN_ERRORS) and self.uncertain_retries >= self.max_uncertain:
+            return False
+        return super().is_retryable_exception(exception)
+
+    def sleep(self, response: httpx.Response | Exception) -> None:
+        seconds = self._before_sleep(response)
+        self.clock.sleep(seconds)
+        self.elapsed_sleep += seconds
+
+    async def asleep(self, response: httpx.Response | Exception) -> None:
+        seconds = self._before_sleep(response)
+        await self.clock.asleep(seconds)
+        self.elapsed_sleep += seconds
+
+    def _before_sleep(self, cause: httpx.Response | Exception) -> float:
+        uncertain = (
+            cause.status_code in self.UNCERTAIN_STATUS
+            if isinstance(cause, httpx.Response)
+            else isinstance(cause, self.UNCERTAIN_ERRORS)
+        )
+        if uncertain:
+            self.uncertain_retries += 1
+        seconds = self._calculate_sleep(cause.headers if isinstance(cause, httpx.Response) else {})
+        what = f"HTTP {cause.status_code}" if isinstance(cause, httpx.Response) else type(cause).__name__
+        logger.info("retry %d of %d after %s (waiting %.1f s)", self.attempts_made, self.total, what, seconds)
+        return seconds
+
+
+def retry_policy(
+    *, max_retries: int, budget: float, clock: Clock, methods: tuple[str, ...]
+) -> SiliconFlowRetry:
+    """429/503/504 and transport failures, with backoff, jitter, `Retry-After` and a total budget.
+
+    `budget` bounds the total time slept between attempts (a `Retry-After` longer than what
+    is left is cut short, and the next failure is final).
+    """
+    return SiliconFlowRetry(
+        total=max_retries,
+        allowed_methods=list(methods),
+        status_forcelist=[429, 503, 504],
+        retry_on_exceptions=[
+            httpx.ConnectError,
+            httpx.ConnectTimeout,
+            httpx.PoolTimeout,
+            *SiliconFlowRetry.UNCERTAIN_ERRORS,
+        ],
+        backoff_factor=BACKOFF_FACTOR,
+        backoff_jitter=0.5,
+        max_backoff_wait=MAX_BACKOFF,
+        respect_retry_after_header=True,
+        total_timeout=budget if budget > 0 else None,
+        clock=clock,
+    )
+
+
+class ApiKeyAuth(httpx.Auth):
+    """Bearer auth sent only to the API's own origin (scheme, host and port)."""
+
+    def __init__(self, api_key: str, base_url: str) -> None:
+        self._header = f"Bearer {api_key}"
+        self._origin = origin(httpx.URL(base_url))
+
+    def __repr__(self) -> str:
+        return f"ApiKeyAuth(origin={self._origin!r})"
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        if origin(request.url) == self._origin:
+            request.headers["Authorization"] = self._header
+        yield request
+
+
+def origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    default_port = {"http": 80, "https": 443}.get(url.scheme)
+    return url.scheme, url.host.lower(), url.port or default_port
+
+
+class _Borrowed(httpx.BaseTransport):
+    """Another client's pool, used but never closed: several httpx clients share one pool."""
+
+    def __init__(self, transport: httpx.BaseTransport) -> None:
+        self._transport = transport
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        return self._transport.handle_request(request)
+
+
+class _AsyncBorrowed(httpx.AsyncBaseTransport):
+    def __init__(self, transport: httpx.AsyncBaseTransport) -> None:
+        self._transport = transport
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        return await self._transport.handle_async_request(request)
+
+
+class _ThroughClient(httpx.BaseTransport):
+    """A caller's own httpx.Client as the pool: its proxies, TLS settings, mounts and hooks apply."""
+
+    def __init__(self, client: httpx.Client) -> None:
+        self._client = client
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        return self._client.send(request, stream=True)
+
+
+class _AsyncThroughClient(httpx.AsyncBaseTransport):
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self._client = client
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        return await self._client.send(request, stream=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Stack:
+    """What one client's two httpx clients are built from."""
+
+    api_key: str
+    base_url: str
+    timeout: httpx.Timeout
+    max_retries: int
+    retry_budget: float
+    clock: Clock
+    raise_for_status: Callable[[httpx.Response], None]
+
+
+def pool(
+    http_client: httpx.Client | None, transport: httpx.BaseTransport | None
+) -> tuple[httpx.BaseTransport, bool]:
+    """The sync pool to share, and whether the SDK owns (and so closes) it."""
+    if http_client is not None:
+        return _ThroughClient(http_client), False
+    if transport is not None:
+        return transport, False
+    return httpx.HTTPTransport(limits=POOL_LIMITS), True
+
+
+def async_pool(
+    http_client: httpx.AsyncClient | None, transport: httpx.AsyncBaseTransport | None
+) -> tuple[httpx.AsyncBaseTransport, bool]:
+    if http_client is not None:
+        return _AsyncThroughClient(http_client), False
+    if transport is not None:
+        return transport, False
+    return httpx.AsyncHTTPTransport(limits=POOL_LIMITS), True
+
+
+def _api_kwargs(stack: Stack) -> dict[str, Any]:
+    return {
+        "base_url": stack.base_url,
+        "timeout": stack.timeout,
+        "headers": {"User-Agent": user_agent()},
+        "auth": ApiKeyAuth(stack.api_key, stack.base_url),
+        "follow_redirects": False,  # a redirect is not followed with the key
+    }
+
+
+def _download_kwargs(stack: Stack) -> dict[str, Any]:
+    return {
+        "timeout": stack.timeout,
+        # identity: the byte cap then counts what travels, and no compressed bomb inflates.
+        "headers": {
+            "User-Agent": user_agent(),
+            "Accept": "image/png,image/jpeg",
+            "Accept-Encoding": "identity",
+        },
+        "follow_redirects": True,
+        "max_redirects": 5,
+    }
+
+
+def _policy(stack: Stack, methods: tuple[str, ...]) -> SiliconFlowRetry:
+    return retry_policy(
+        max_retries=stack.max_retries, budget=stack.retry_budget, clock=stack.clock, methods=methods
+    )
+
+
+def api_client(stack: Stack, shared: httpx.BaseTransport) -> httpx.Client:
+    retrying = RetryTransport(transport=_Borrowed(shared), retry=_policy(stack, ("GET", "POST")))
+
+    def check(response: httpx.Response) -> None:
+        if not response.is_success:
+            response.read()
+            stack.raise_for_status(response)
+
+    return httpx.Client(transport=retrying, event_hooks={"response": [check]}, **_api_kwargs(stack))
+
+
+def async_api_client(stack: Stack, shared: httpx.AsyncBaseTransport) -> httpx.AsyncClient:
+    retrying = RetryTransport(transport=_AsyncBorrowed(shared), retry=_policy(stack, ("GET", "POST")))
+
+    async def check(response: httpx.Response) -> None:
+        if not response.is_success:
+            await response.aread()
+            stack.raise_for_status(response)
+
+    return httpx.AsyncClient(transport=retrying, event_hooks={"response": [check]}, **_api_kwargs(stack))
+
+
+def download_client(stack: Stack, shared: httpx.BaseTransport) -> httpx.Client:
+    retrying = RetryTransport(transport=_Borrowed(shared), retry=_policy(stack, ("GET",)))
+    return httpx.Client(transport=retrying, **_download_kwargs(stack))
+
+
+def async_download_client(stack: Stack, shared: httpx.AsyncBaseTransport) -> httpx.AsyncClient:
+    retrying = RetryTransport(transport=_AsyncBorrowed(shared), retry=_policy(stack, ("GET",)))
+    return httpx.AsyncClient(transport=retrying, **_download_kwargs(stack))

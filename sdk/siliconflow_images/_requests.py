@@ -1,0 +1,82 @@
+"""Turning a caller's keyword arguments into the request body, or a refusal that costs nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from siliconflow_models import MODELS, Site
+from siliconflow_models.capabilities import Task
+
+from . import _messages, rules
+from ._config import ImageLimits
+from ._inputs import ImageInput, InputRefused, prepare
+from .catalog import size_for_aspect
+from .errors import RequestRefusedError
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    model: str
+    prompt: str
+    body: dict[str, Any]
+    """Exactly what goes on the wire: model, prompt and the fields the caller gave."""
+    parameters: dict[str, Any]
+    """The same without model and prompt, input images summarised: what results show."""
+    asked: int
+    """How many images the answer may carry at most."""
+
+
+def prepare_request(
+    task: Task,
+    model: str,
+    prompt: str,
+    options: Mapping[str, Any],
+    images: Mapping[str, ImageInput | None],
+    *,
+    aspect_ratio: str | None,
+    site: Site | None,
+    limits: ImageLimits,
+) -> Prepared:
+    sent = rules.given(options)
+    problems: list[str] = []
+    if aspect_ratio is not None:
+        problems += _apply_aspect(model, aspect_ratio, sent)
+    given_images = rules.given(images)
+    problems += rules.problems(task, model, prompt, {**sent, **given_images}, site=site, limits=limits)
+    inputs = {}
+    if not problems:
+        # Files are read only for a request that will be sent.
+        for field, raw in given_images.items():
+            try:
+                inputs[field] = prepare(field, raw, limits)
+            except InputRefused as exc:
+                problems.append(str(exc))
+    if problems:
+        raise RequestRefusedError(_messages.refused(model, problems), model=model, problems=problems)
+    caps = MODELS.get(model)
+    takes_batches = caps is None or caps.accepts("batch_size")
+    return Prepared(
+        model=model,
+        prompt=prompt,
+        body={"model": model, "prompt": prompt, **sent, **{f: found.value for f, found in inputs.items()}},
+        parameters={**sent, **{f: found.summary for f, found in inputs.items()}},
+        asked=int(sent.get("batch_size", 1)) if takes_batches else 1,
+    )
+
+
+def _apply_aspect(model: str, aspect_ratio: str, sent: dict[str, Any]) -> list[str]:
+    """Turn `aspect_ratio` into the model's nearest recommended `image_size`, in `sent`."""
+    if "image_size" in sent:
+        return ["Give `aspect_ratio` or `image_size`, not both."]
+    caps = MODELS.get(model)
+    if caps is None:
+        return [
+            f"`aspect_ratio` needs a model whose sizes the table knows; {model} is not in it: give `image_size`."
+        ]
+    try:
+        sent["image_size"] = size_for_aspect(caps, aspect_ratio).size
+    except ValueError as exc:
+        return [f"`aspect_ratio`={aspect_ratio!r:.40}: {exc}."]
+    return []

@@ -1,0 +1,180 @@
+"""Per-model checks made before anything is sent, so no money goes on a call the API would refuse.
+
+The rules are the spec's: the generated request model's types and ranges, and the model table
+(which fields a model takes and needs, its own narrower ranges, its fixed sizes, its sites).
+The account's live model list, when a front end has it, overrides the table on availability.
+A model the table does not know is checked for types and ranges only and passes through.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Mapping
+from typing import Any, Final
+
+from pydantic import ValidationError
+
+from siliconflow_models import MODELS, SITES, ImageGenerationRequest, ModelCapabilities, Site
+from siliconflow_models.capabilities import IMAGE_FIELDS, Task
+
+from . import _messages
+from ._config import DEFAULT_LIMITS, ImageLimits
+from ._messages import SDK_WORDING, Wording
+from ._redact import clip
+from .catalog import models_for
+from .errors import RequestRefusedError
+
+LISTED: Final = 20
+"""Model names shown at most in one refusal."""
+
+
+def given(options: Mapping[str, object]) -> dict[str, Any]:
+    """The options the caller actually set (None means 'the model's default')."""
+    return {name: value for name, value in options.items() if value is not None}
+
+
+def check(
+    task: Task,
+    model: str,
+    prompt: str,
+    options: Mapping[str, object],
+    *,
+    site: Site | None = None,
+    available: Collection[str] | None = None,
+    limits: ImageLimits = DEFAULT_LIMITS,
+    wording: Wording = SDK_WORDING,
+) -> None:
+    """Raise `RequestRefusedError` naming every problem at once, or return if there is none."""
+    found = problems(
+        task, model, prompt, options, site=site, available=available, limits=limits, wording=wording
+    )
+    if found:
+        raise RequestRefusedError(_messages.refused(model, found), model=model, problems=found)
+
+
+def problems(
+    task: Task,
+    model: str,
+    prompt: str,
+    options: Mapping[str, object],
+    *,
+    site: Site | None = None,
+    available: Collection[str] | None = None,
+    limits: ImageLimits = DEFAULT_LIMITS,
+    wording: Wording = SDK_WORDING,
+) -> list[str]:
+    """Every reason the API would refuse this request (or this SDK will not send it)."""
+    sent = given(options)
+    found: list[str] = []
+    if not model.strip():
+        found.append(f"`model` is empty: name a model ({wording.list_models} shows them).")
+    if not prompt.strip():
+        found.append(f"`prompt` is empty: {_prompt_hint(task)}")
+    for name, text in (("prompt", prompt), ("negative_prompt", sent.get("negative_prompt"))):
+        if isinstance(text, str) and len(text) > limits.max_prompt_chars:
+            found.append(
+                f"`{name}` is {len(text):,} characters long; at most {limits.max_prompt_chars:,} are sent."
+            )
+    caps = MODELS.get(model)
+    if model.strip():
+        found.extend(_availability(model, caps, site, available, wording))
+    if caps is not None:
+        found.extend(_table_problems(task, caps, sent, site, wording))
+    found.extend(_range_problems(model, {k: v for k, v in sent.items() if k not in IMAGE_FIELDS}))
+    return found
+
+
+def _availability(
+    model: str,
+    caps: ModelCapabilities | None,
+    site: Site | None,
+    available: Collection[str] | None,
+    wording: Wording,
+) -> list[str]:
+    if available is not None:
+        if model in available:
+            return []
+        offered = sorted(available)
+        shown = ", ".join(offered[:LISTED]) + (
+            f" and {len(offered) - LISTED} more" if len(offered) > LISTED else ""
+        )
+        return [
+            f"`model` {clip(model, 120)} is not offered to this account now; it offers: {shown or 'no image models'}."
+        ]
+    if caps is not None and site is not None and site.name not in caps.sites:
+        here = ", ".join(c.name for c in MODELS.values() if site.name in c.sites) or "none"
+        documented = " and ".join(SITES[name].hosts[0] for name in caps.sites)
+        return [
+            f"`model` {model} is documented on {documented}, not on {site.hosts[0]} (the two sites' keys and "
+            f"catalogues are separate). Models documented on {site.hosts[0]}: {here} ({wording.list_models} "
+            "shows what the account offers)."
+        ]
+    return []
+
+
+def _table_problems(
+    task: Task, caps: ModelCapabilities, sent: Mapping[str, Any], site: Site | None, wording: Wording
+) -> list[str]:
+    model = caps.name
+    if task == "text-to-image" and caps.task == "edit":
+        return [
+            f"`model` {model} edits existing images and needs `image`: use {wording.edit} instead, "
+            f"or pick a text-to-image model ({_names('text-to-image', site)})."
+        ]
+    if task == "edit" and not caps.accepts("image"):
+        return [
+            f"`model` {model} makes images from text only and takes no `image`: use {wording.generate}, "
+            f"or pick an edit model ({_names('edit', site)})."
+        ]
+    found: list[str] = []
+    takes = ", ".join(caps.fields) or "no optional fields"
+    for name in sent:
+        if not caps.accepts(name):
+            found.append(f"`{name}` does not apply to {model}, which takes: {takes}.")
+    for name in caps.required:
+        if name not in sent:
+            found.append(f"`{name}` is required by {model}: the image to edit.")
+    for name, bounds in caps.ranges.items():
+        value = sent.get(name)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            low, high = bounds.minimum, bounds.maximum
+            if (low is not None and value < low) or (high is not None and value > high):
+                found.append(f"`{name}`={value!r} is not allowed for {model}: it takes {low} to {high}.")
+    size = sent.get("image_size")
+    if caps.fixed_sizes and isinstance(size, str) and caps.accepts("image_size"):
+        sizes = [s.size for s in caps.recommended_image_sizes]
+        if size not in sizes:
+            found.append(
+                f"`image_size`={clip(size, 40)!r} is not one of {model}'s sizes: {', '.join(sizes)}."
+            )
+    return found
+
+
+def _range_problems(model: str, sent: Mapping[str, Any]) -> list[str]:
+    """Mistyped or out-of-range values, judged by the generated request model as the wire sees them."""
+    try:
+        wire = json.dumps({"model": model or "?", "prompt": "?", **sent}, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        return [f"An option is not a JSON value ({exc})."]
+    try:
+        ImageGenerationRequest.model_validate_json(wire, strict=True)
+    except ValidationError as exc:
+        found = []
+        for error in exc.errors(include_url=False):
+            field = ".".join(str(part) for part in error["loc"])
+            if field in ("model", "prompt"):
+                continue
+            value = clip(repr(error.get("input")), 60)
+            found.append(f"`{field}`={value} is not allowed for {model or 'the model'}: {error['msg']}.")
+        return found
+    return []
+
+
+def _names(task: Task, site: Site | None) -> str:
+    return ", ".join(caps.name for caps in models_for(task, site)) or "none on this site"
+
+
+def _prompt_hint(task: Task) -> str:
+    if task == "edit":
+        return "say what to change in the image, e.g. 'make the sky stormy'."
+    return "describe the picture to make, e.g. 'a lighthouse at dusk, oil painting'."

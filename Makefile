@@ -8,7 +8,7 @@ PIP    := $(BIN)/python -m pip --disable-pip-version-check -q
 .PHONY: help install generate check-generated lint test demo bench contract-live emulator clean
 
 help:
-	@echo "make demo            offline tour: MCP client -> siliconflow-mcp --offline -> emulator"
+	@echo "make demo            offline tour: MCP client -> siliconflow-images mcp --offline -> emulator"
 	@echo "make test            everything CI runs: check-generated, lint, pytest"
 	@echo "make generate        regenerate generated/ from openapi/siliconflow.yaml"
 	@echo "make check-generated fail if generated/ differs from what the spec gives"
@@ -51,7 +51,7 @@ test: check-generated lint
 	$(BIN)/python -m pytest
 
 demo: $(VENV)/.runtime
-	$(BIN)/python -m siliconflow_mcp.demo
+	$(BIN)/python -m siliconflow_images_mcp.demo
 
 bench: $(VENV)/.bench
 	$(BIN)/python -m bench

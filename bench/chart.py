@@ -1,7 +1,7 @@
 """`bench/results.png`: one panel per comparison, and one that puts every budget on the same scale.
 
 Bars are medians, whiskers run from the min to the max of the rounds. Our code (the generated
-client, siliconflow-mcp) is drawn in the accent colour, yardsticks in grey. In the budget panel
+client, siliconflow-images mcp) is drawn in the accent colour, yardsticks in grey. In the budget panel
 each figure is divided by its budget, so 1.0 is the limit whatever the unit.
 """
 

@@ -2,7 +2,7 @@
 
 Three clients send the same body and read the same answer:
 
-- the generated `siliconflow_client`, built as `siliconflow-mcp` builds it (retry transport,
+- the generated `siliconflow_client`, built as `siliconflow-images mcp` builds it (retry transport,
   timeouts, origin-scoped auth, the response hook): `create_image_generation.asyncio_detailed`
   from a plain dict, answer parsed into its attrs model;
 - a raw `httpx.AsyncClient.post(json=...)` plus `response.json()`: the floor;
@@ -28,8 +28,14 @@ from openai import AsyncOpenAI
 from siliconflow_client import AuthenticatedClient
 from siliconflow_client.api.images import create_image_generation
 from siliconflow_client.models import ImageGenerationRequest, ImageGenerationResponse
-from siliconflow_mcp.config import Settings
-from siliconflow_mcp.http import build_client, client_for, default_timeout, retry_policy, retry_transport
+from siliconflow_images_mcp.config import Settings
+from siliconflow_images_mcp.http import (
+    build_client,
+    client_for,
+    default_timeout,
+    retry_policy,
+    retry_transport,
+)
 
 from .processes import API_KEY, emulator
 from .report import RATIO, Row
@@ -37,7 +43,7 @@ from .stats import Stats, differences, interleave, per_call_seconds, ratios
 
 MOCK_BASE_URL = "https://api.siliconflow.cn/v1"
 MODEL = "Kwai-Kolors/Kolors"
-# What `siliconflow-mcp` sends for Kolors with the table's defaults, but at 64x64: in the loopback
+# What `siliconflow-images mcp` sends for Kolors with the table's defaults, but at 64x64: in the loopback
 # rows the emulator draws the picture, and a big one would drown the clients being compared.
 OPTIONS: dict[str, Any] = {
     "image_size": "64x64",

@@ -2,7 +2,7 @@
 
 The emulator sleeps 0.5 s per request (20 steps x 25 ms) while it draws the picture, so with
 enough cores every request takes about as long as one; what the wall time grows by is work
-that does not overlap. One `siliconflow-mcp` over stdio serves all calls of a round, as a
+that does not overlap. One `siliconflow-images mcp` over stdio serves all calls of a round, as a
 desktop client's single server would.
 
 The same rounds also make 1 and 16 concurrent raw httpx calls (POST, then GET of the image,
@@ -20,10 +20,10 @@ from typing import Any
 import anyio
 import httpx
 
-from siliconflow_mcp.rules import build_payload
+from siliconflow_images_mcp.rules import build_payload
 
 from .mcp_roundtrip import MODEL, PROMPT, SIZE, check, tool_arguments
-from .processes import API_KEY, SERVER_MODULE, child_pid, cpu_seconds, emulator, siliconflow_mcp
+from .processes import API_KEY, SERVER_MODULE, child_pid, cpu_seconds, emulator, siliconflow_images_mcp
 from .report import RATIO, Row
 from .stats import Stats, differences, interleave, ratios
 
@@ -77,7 +77,7 @@ class _CpuLog:
 async def measure(rounds: int) -> list[Row]:
     with emulator(step_latency=INFERENCE_SECONDS / STEPS) as running:
         async with (
-            siliconflow_mcp(running.base_url) as (mcp, _),
+            siliconflow_images_mcp(running.base_url) as (mcp, _),
             httpx.AsyncClient(
                 base_url=running.base_url,
                 headers={"Authorization": f"Bearer {API_KEY}"},
@@ -120,7 +120,7 @@ async def measure(rounds: int) -> list[Row]:
     rows = [
         Row(
             SECTION,
-            f"{n} concurrent via siliconflow-mcp (wall)",
+            f"{n} concurrent via siliconflow-images mcp (wall)",
             Stats.of(series[f"mcp{n}"]),
             "s",
             panel=PANEL,
@@ -147,7 +147,12 @@ async def measure(rounds: int) -> list[Row]:
             RATIO,
         ),
         Row(SECTION, "MCP: 16 calls / 1 call, net of the emulator's growth", Stats.of(net), RATIO),
-        Row(SECTION, "siliconflow-mcp CPU per generate_image", Stats.of(cpu.per_call_ms("server")), "ms"),
+        Row(
+            SECTION,
+            "siliconflow-images mcp CPU per generate_image",
+            Stats.of(cpu.per_call_ms("server")),
+            "ms",
+        ),
         Row(
             SECTION,
             "emulator CPU per generation (draw, encode, serve)",

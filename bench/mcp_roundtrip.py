@@ -1,4 +1,4 @@
-"""Budget 2: one `generate_image` through `siliconflow-mcp` over stdio, next to doing it by hand.
+"""Budget 2: one `generate_image` through `siliconflow-images mcp` over stdio, next to doing it by hand.
 
 Both sides make the same 1024x1024 Kolors image (same body, same seed in a round) from an
 emulator with zero inference time, so the emulator's rendering is the same on both sides:
@@ -25,13 +25,13 @@ from mcp.types import CallToolResult, ImageContent
 from siliconflow_client import AuthenticatedClient
 from siliconflow_client.api.images import create_image_generation
 from siliconflow_client.models import ImageGenerationRequest, ImageGenerationResponse
-from siliconflow_mcp.config import Settings
-from siliconflow_mcp.http import client_for
-from siliconflow_mcp.results import preview, preview_budget
-from siliconflow_mcp.rules import build_payload
-from siliconflow_mcp.tools import ImageTools
+from siliconflow_images_mcp.config import Settings
+from siliconflow_images_mcp.http import client_for
+from siliconflow_images_mcp.results import preview, preview_budget
+from siliconflow_images_mcp.rules import build_payload
+from siliconflow_images_mcp.tools import ImageTools
 
-from .processes import API_KEY, emulator, siliconflow_mcp
+from .processes import API_KEY, emulator, siliconflow_images_mcp
 from .report import RATIO, Row
 from .stats import Stats, differences, interleave, ratios
 
@@ -81,7 +81,7 @@ async def measure(rounds: int) -> tuple[list[Row], list[int]]:
         settings = Settings.load({}, api_key=API_KEY, base_url=running.base_url, output_dir=folder)
         client = client_for(settings)
         tools = ImageTools(settings)
-        async with siliconflow_mcp(running.base_url) as (mcp, _):
+        async with siliconflow_images_mcp(running.base_url) as (mcp, _):
 
             async def via_mcp(round_no: int) -> float:
                 started = time.perf_counter()
@@ -117,7 +117,7 @@ async def measure(rounds: int) -> tuple[list[Row], list[int]]:
     ms = {name: Stats.of(values).scaled(1e3) for name, values in series.items()}
     rows = [
         Row(SECTION, "direct: generated client + GET + write file", ms["direct"], "ms", panel=PANEL),
-        Row(SECTION, "siliconflow-mcp over stdio", ms["mcp"], "ms", panel=PANEL, ours=True),
+        Row(SECTION, "siliconflow-images mcp over stdio", ms["mcp"], "ms", panel=PANEL, ours=True),
         Row(
             SECTION,
             "MCP / direct",

@@ -16,7 +16,7 @@ from typing import Any
 import psutil
 
 from .mcp_roundtrip import check, preview_sizes, tool_arguments
-from .processes import SERVER_MODULE, child_pid, emulator, siliconflow_mcp
+from .processes import SERVER_MODULE, child_pid, emulator, siliconflow_images_mcp
 from .report import Row
 from .stats import Stats
 
@@ -44,7 +44,7 @@ async def measure(runs: int) -> tuple[list[Row], list[int]]:
     previews: list[int] = []
     with emulator() as running:
         for run in range(runs):
-            async with siliconflow_mcp(running.base_url) as (client, _):
+            async with siliconflow_images_mcp(running.base_url) as (client, _):
                 await client.list_tools()
                 pid = child_pid(SERVER_MODULE)
                 idle.append(peak_rss(pid) / MB)

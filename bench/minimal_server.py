@@ -1,6 +1,6 @@
 """The yardstick of the cold-start benchmark: the smallest useful `MCPServer`, one tool, over stdio.
 
-`siliconflow-mcp` should start about as fast as this: importing the SDK is most of either.
+`siliconflow-images mcp` should start about as fast as this: importing the SDK is most of either.
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ from mcp.client.stdio import StdioServerParameters, stdio_client
 
 API_KEY = "sk-bench-not-a-real-key"
 STARTUP_TIMEOUT = 20.0
-SERVER_MODULE = "siliconflow_mcp"
+SERVER_MODULE = "siliconflow_images_mcp"
 MINIMAL_MODULE = "bench.minimal_server"
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -89,7 +89,7 @@ def _wait_until_ready(base_url: str, process: subprocess.Popen[bytes]) -> None:
 
 
 def server_env(base_url: str, output_dir: Path, home: Path) -> dict[str, str]:
-    """The environment an MCP client would give `siliconflow-mcp`; every other setting at its default."""
+    """The environment an MCP client would give `siliconflow-images mcp`; every other setting at its default."""
     return {
         "HOME": str(home),
         "PATH": os.environ.get("PATH", ""),
@@ -113,8 +113,8 @@ async def mcp_server(
 
 
 @contextlib.asynccontextmanager
-async def siliconflow_mcp(base_url: str) -> AsyncIterator[tuple[Client, Path]]:
-    """A connected `siliconflow-mcp` saving into a fresh temporary folder, and that folder."""
+async def siliconflow_images_mcp(base_url: str) -> AsyncIterator[tuple[Client, Path]]:
+    """A connected `siliconflow-images mcp` saving into a fresh temporary folder, and that folder."""
     with tempfile.TemporaryDirectory(prefix="sf-bench-") as tmp:
         home, output = Path(tmp) / "home", Path(tmp) / "out"
         home.mkdir()

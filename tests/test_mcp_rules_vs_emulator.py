@@ -1,6 +1,6 @@
 """Property: whatever the MCP server lets through its per-model rules, the API accepts.
 
-The server's rules (`siliconflow_mcp.rules`) and the emulator's request checks
+The server's rules (`siliconflow_images_mcp.rules`) and the emulator's request checks
 (`siliconflow_emulator.validation`) are written separately, both from the generated models and
 the spec's model table. Bodies come from the spec itself (schemathesis' strategy for the
 operation), with the model drawn from the table and options trimmed to what it takes or not.
@@ -21,7 +21,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 
 from siliconflow_emulator.responses import ApiError
 from siliconflow_emulator.validation import MAX_IMAGE_SIDE, parse_generation, parse_size
-from siliconflow_mcp import rules
+from siliconflow_images_mcp import rules
 from siliconflow_models import MODELS
 
 SPEC = Path(__file__).resolve().parent.parent / "openapi" / "siliconflow.yaml"

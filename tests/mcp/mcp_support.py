@@ -63,9 +63,9 @@ def server_env(emulator: RunningEmulator | None, folders: Folders, **extra: str)
 
 @asynccontextmanager
 async def mcp_server(env: dict[str, str], log: TextIO, *args: str) -> AsyncIterator[Client]:
-    """`python -m siliconflow_mcp` under the SDK's stdio client, started from `/` like desktop clients do."""
+    """`python -m siliconflow_images_mcp` under the SDK's stdio client, started from `/` like desktop clients do."""
     params = StdioServerParameters(
-        command=sys.executable, args=["-m", "siliconflow_mcp", *args], env=env, cwd="/"
+        command=sys.executable, args=["-m", "siliconflow_images_mcp", *args], env=env, cwd="/"
     )
     async with Client(stdio_client(params, errlog=log), read_timeout_seconds=60) as client:
         yield client

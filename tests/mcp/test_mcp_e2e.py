@@ -1,4 +1,4 @@
-"""End to end: `python -m siliconflow_mcp` over stdio, driven by the SDK's client, against the emulator.
+"""End to end: `python -m siliconflow_images_mcp` over stdio, driven by the SDK's client, against the emulator.
 
 One server process serves the module; the emulator runs in this process, so each test can
 make it misbehave. Every result is kept, so the last test can check none shows the key.

@@ -78,7 +78,7 @@ def http_server(folders: Folders) -> Iterator[str]:
             [
                 sys.executable,
                 "-m",
-                "siliconflow_mcp",
+                "siliconflow_images_mcp",
                 "--offline",
                 "--transport",
                 "streamable-http",
@@ -99,7 +99,7 @@ def http_server(folders: Folders) -> Iterator[str]:
                     break
                 except OSError:
                     assert process.poll() is None, folders.log.read_text()
-                    assert time.monotonic() < deadline, "siliconflow-mcp did not start listening"
+                    assert time.monotonic() < deadline, "siliconflow-images mcp did not start listening"
                     time.sleep(0.05)
             yield f"http://127.0.0.1:{port}/mcp"
         finally:

@@ -14,10 +14,10 @@ import pytest
 from httpx_retries import retry as retry_module
 from mcp.server.mcpserver.exceptions import ToolError
 
-from siliconflow_mcp import api
-from siliconflow_mcp.config import ENVIRONMENT, ConfigError, Settings, default_output_dir
-from siliconflow_mcp.http import build_client, retry_policy, retry_transport
-from siliconflow_mcp.tools import ImageTools
+from siliconflow_images_mcp import api
+from siliconflow_images_mcp.config import ENVIRONMENT, ConfigError, Settings, default_output_dir
+from siliconflow_images_mcp.http import build_client, retry_policy, retry_transport
+from siliconflow_images_mcp.tools import ImageTools
 
 BASE = "https://api.example.test/v1"
 OK_BODY = {"images": [{"url": "https://cdn.example.test/a.png"}], "timings": {"inference": 1.5}, "seed": 7}

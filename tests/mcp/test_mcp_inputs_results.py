@@ -15,9 +15,9 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp_support import png_bytes
 from PIL import Image
 
-from siliconflow_mcp.api import download_image
-from siliconflow_mcp.inputs import load_image_input, sniff_image
-from siliconflow_mcp.results import (
+from siliconflow_images_mcp.api import download_image
+from siliconflow_images_mcp.inputs import load_image_input, sniff_image
+from siliconflow_images_mcp.results import (
     PREVIEW_SIDE,
     DownloadError,
     file_stem,

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from mcp.server.mcpserver.exceptions import ToolError
 
-from siliconflow_mcp import rules, schemas
-from siliconflow_mcp.tools import ImageTools
+from siliconflow_images_mcp import rules, schemas
+from siliconflow_images_mcp.tools import ImageTools
 from siliconflow_models import MODELS, ImageGenerationRequest
 
 REQUEST_SCHEMA = ImageGenerationRequest.model_json_schema()["properties"]

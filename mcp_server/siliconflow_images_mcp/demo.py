@@ -1,4 +1,4 @@
-"""`make demo`: a real MCP client drives `siliconflow-mcp --offline` and tells what happened.
+"""`make demo`: a real MCP client drives `siliconflow-images mcp --offline` and tells what happened.
 
 The server runs as a subprocess over stdio, started from `/` the way desktop clients start
 it, against the built-in emulator: no key, no network, no cost. Images land in `demo-output/`.
@@ -93,11 +93,11 @@ async def run(output_dir: Path) -> int:
     env = {"SILICONFLOW_OUTPUT_DIR": str(output_dir), "SILICONFLOW_LOG_LEVEL": "INFO"}
     env.update({k: os.environ[k] for k in ("HOME", "PATH", "LANG") if k in os.environ})
     params = StdioServerParameters(
-        command=sys.executable, args=["-m", "siliconflow_mcp", "--offline"], env=env, cwd=Path("/")
+        command=sys.executable, args=["-m", "siliconflow_images_mcp", "--offline"], env=env, cwd=Path("/")
     )
 
     print("SiliconFlow images over MCP: an offline tour")
-    report.line("A real MCP client (the Python SDK's) starts `siliconflow-mcp --offline` over stdio,")
+    report.line("A real MCP client (the Python SDK's) starts `siliconflow-images mcp --offline` over stdio,")
     report.line("from / as desktop clients do. A local emulator plays SiliconFlow: no key, nothing billed.")
 
     with log_path.open("w", encoding="utf-8") as errlog:
@@ -151,7 +151,7 @@ async def run(output_dir: Path) -> int:
     report.line(f"before and after, side by side: {sheet}")
     report.line(f"the server's log (its stderr): {log_path}")
     report.line("These are placeholders drawn by the emulator. For real images, set SILICONFLOW_API_KEY")
-    report.line("and start `siliconflow-mcp` without --offline (see the README for client set-up).")
+    report.line("and start `siliconflow-images mcp` without --offline (see the README for client set-up).")
     return 0
 
 
@@ -173,7 +173,7 @@ def _before_after(before: Path, after: Path, target: Path) -> Path:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m siliconflow_mcp.demo", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m siliconflow_images_mcp.demo", description=__doc__)
     parser.add_argument(
         "--output-dir", default="demo-output", help="where the images go (default demo-output/)"
     )

@@ -2,7 +2,7 @@
 
 SDK users get the same behaviour as the MCP server with::
 
-    from siliconflow_mcp.http import build_client
+    from siliconflow_images_mcp.http import build_client
     client = build_client(api_key)                  # an AuthenticatedClient of siliconflow_client
 """
 
@@ -41,7 +41,7 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-USER_AGENT: Final = "siliconflow-images/0.1 (+siliconflow-mcp)"
+USER_AGENT: Final = "siliconflow-images/0.1"
 
 
 class SiliconFlowRetry(Retry):

@@ -17,7 +17,7 @@ DEFAULT_CONNECT_TIMEOUT: Final = 10.0
 DEFAULT_RETRY_BUDGET: Final = 60.0
 DEFAULT_MAX_RETRIES: Final = 4
 
-# name -> what it sets: `siliconflow-mcp --help` lists these, and a test holds the README's table to them.
+# name -> what it sets: `siliconflow-images mcp --help` lists these, and a test holds the README's table to them.
 ENVIRONMENT: Final[Mapping[str, str]] = {
     "SILICONFLOW_API_KEY": "API key (required unless --offline).",
     "SILICONFLOW_BASE_URL": f"API base URL (default {DEFAULT_BASE_URL}).",

@@ -1,4 +1,4 @@
-"""siliconflow-mcp: an MCP server that creates and edits images with SiliconFlow's image API."""
+"""siliconflow-images mcp: an MCP server that creates and edits images with SiliconFlow's image API."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ __all__ = ["Settings", "main"]
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="siliconflow-mcp",
+        prog="siliconflow-images mcp",
         description="MCP server for SiliconFlow image generation and editing. Options override the "
         "SILICONFLOW_* environment variables; the API key comes only from SILICONFLOW_API_KEY.",
         epilog="environment:\n" + "\n".join(f"  {name:<28} {what}" for name, what in ENVIRONMENT.items()),
@@ -45,7 +45,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console script `siliconflow-mcp`."""
+    """Console script `siliconflow-images mcp`."""
     args = parse_args(argv)
     try:
         settings = Settings.load(
@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> None:
             offline=args.offline,
         )
     except ConfigError as exc:
-        raise SystemExit(f"siliconflow-mcp: {exc}") from None
+        raise SystemExit(f"siliconflow-images mcp: {exc}") from None
     configure_logging(settings.log_level)
 
     from .server import serve

@@ -75,7 +75,7 @@ async def serve(
         server = build_server(settings, tools)
         where = settings.base_url + (" (offline emulator)" if settings.offline else "")
         logger.info(
-            "siliconflow-mcp %s over %s; API %s; saving to %s",
+            "siliconflow-images mcp %s over %s; API %s; saving to %s",
             _version(),
             transport,
             where,

@@ -167,7 +167,7 @@ class ImageTools:
         if self._key_missing():
             raise ToolError(
                 "SILICONFLOW_API_KEY is not set, so this server cannot call SiliconFlow. Ask the user to set it "
-                "in the MCP client's configuration of siliconflow-mcp (a key from cloud.siliconflow.cn for the "
+                "in the MCP client's configuration of siliconflow-images mcp (a key from cloud.siliconflow.cn for the "
                 "default api.siliconflow.cn, or from cloud.siliconflow.com with SILICONFLOW_BASE_URL="
                 "https://api.siliconflow.com/v1), or to start the server with --offline to try it out."
             )
@@ -307,7 +307,7 @@ class ImageTools:
                     type="resource_link",
                     uri=file.path.as_uri(),
                     name=file.path.name,
-                    description=f"Full-size image ({file.width}x{file.height}) saved by siliconflow-mcp.",
+                    description=f"Full-size image ({file.width}x{file.height}) saved by siliconflow-images mcp.",
                     mime_type=file.mime_type,
                     size=file.size,
                 )

@@ -1,0 +1,3 @@
+from siliconflow_images_mcp import main
+
+main()

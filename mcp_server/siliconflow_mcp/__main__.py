@@ -1,3 +1,0 @@
-from siliconflow_mcp import main
-
-main()

@@ -1,37 +1,52 @@
-"""siliconflow-images mcp: an MCP server that creates and edits images with SiliconFlow's image API."""
+"""The siliconflow-images MCP server: generate_image, edit_image and list_models for any MCP client.
+
+Start it with `siliconflow-images mcp` (or `python -m siliconflow_images_mcp`); `main()`
+parses the options and `server.serve()` runs it.
+"""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
 import dataclasses
-import logging
-import sys
 
 import anyio
 
 from .config import ENVIRONMENT, ConfigError, Settings
+from .logs import configure as configure_logging
 
 __all__ = ["Settings", "main"]
+
+PROG = "siliconflow-images mcp"
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="siliconflow-images mcp",
+        prog=PROG,
         description="MCP server for SiliconFlow image generation and editing. Options override the "
         "SILICONFLOW_* environment variables; the API key comes only from SILICONFLOW_API_KEY.",
-        epilog="environment:\n" + "\n".join(f"  {name:<28} {what}" for name, what in ENVIRONMENT.items()),
+        epilog="environment:\n" + "\n".join(f"  {name:<32} {what}" for name, what in ENVIRONMENT.items()),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--transport", choices=["stdio", "streamable-http"], default="stdio")
     parser.add_argument("--host", default="127.0.0.1", help="streamable-http only (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8000, help="streamable-http only (default 8000)")
     parser.add_argument(
+        "--auth-token",
+        help="bearer token HTTP clients must send (SILICONFLOW_MCP_TOKEN); required off loopback",
+    )
+    parser.add_argument(
+        "--allowed-host",
+        action="append",
+        help="a Host header to accept behind a proxy, e.g. images.example.com (repeatable)",
+    )
+    parser.add_argument("--allowed-origin", action="append", help="an Origin header to accept (repeatable)")
+    parser.add_argument(
         "--offline",
         action="store_true",
         help="serve placeholder images from the built-in emulator; no key needed",
     )
-    parser.add_argument("--base-url", help="API base URL (SILICONFLOW_BASE_URL)")
+    parser.add_argument("--base-url", help="API base URL; its host picks the site (SILICONFLOW_BASE_URL)")
     parser.add_argument("--output-dir", help="where images are saved (SILICONFLOW_OUTPUT_DIR)")
     parser.add_argument(
         "--allowed-dir",
@@ -45,7 +60,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console script `siliconflow-images mcp`."""
+    """`siliconflow-images mcp`: check the settings, then serve until the client goes."""
     args = parse_args(argv)
     try:
         settings = Settings.load(
@@ -56,10 +71,17 @@ def main(argv: list[str] | None = None) -> None:
             timeout=args.timeout,
             log_level=args.log_level,
             offline=args.offline,
+            auth_token=args.auth_token,
+            allowed_hosts=args.allowed_host,
+            allowed_origins=args.allowed_origin,
         )
+        if args.transport == "streamable-http":
+            from .exposure import decide
+
+            decide(settings, args.host, args.port)  # refuse a dangerous bind before anything starts
     except ConfigError as exc:
-        raise SystemExit(f"siliconflow-images mcp: {exc}") from None
-    configure_logging(settings.log_level)
+        raise SystemExit(f"{PROG}: {exc}") from None
+    configure_logging(settings.log_level, settings.secrets)
 
     from .server import serve
 
@@ -67,16 +89,11 @@ def main(argv: list[str] | None = None) -> None:
         if settings.offline:
             from .offline import OFFLINE_KEY, emulator
 
-            base_url = stack.enter_context(emulator())
+            base_url = stack.enter_context(emulator(settings.site))
             settings = dataclasses.replace(settings, base_url=base_url, api_key=OFFLINE_KEY)
         with contextlib.suppress(KeyboardInterrupt):
             anyio.run(serve, settings, args.transport, args.host, args.port)
 
 
-def configure_logging(level: str) -> None:
-    # stdout carries the protocol on stdio: every log line goes to stderr.
-    logging.basicConfig(
-        stream=sys.stderr,
-        level=getattr(logging, level, logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+if __name__ == "__main__":  # pragma: no cover
+    main()

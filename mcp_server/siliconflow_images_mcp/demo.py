@@ -7,6 +7,7 @@ it, against the built-in emulator: no key, no network, no cost. Images land in `
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -120,11 +121,11 @@ async def run(output_dir: Path) -> int:
                 return 1
             source = _show_images(report, generated)[0]
 
-            report.section("3. edit_image: change the picture just made")
-            report.line(f"image: {Path(source).name} (a local file, sent as a data URI)")
-            report.line(f'prompt: "{EDIT}"   model: Qwen/Qwen-Image-Edit-2509')
+            report.section("3. edit_image: change the picture just made, named by reference")
+            report.line('image: "last" (the newest saved image; a siliconflow://images/ URI works too)')
+            report.line(f'prompt: "{EDIT}"   model: the default edit model')
             edited = await client.call_tool(
-                "edit_image", {"image": source, "prompt": EDIT, "seed": SEED}, progress_callback=_progress
+                "edit_image", {"image": "last", "prompt": EDIT, "seed": SEED}, progress_callback=_progress
             )
             if edited.is_error:
                 report.line(f"{report.no} {_text(edited)}")
@@ -141,9 +142,21 @@ async def run(output_dir: Path) -> int:
             report.section("5. list_models: what each model takes")
             listing = await client.call_tool("list_models", {})
             for entry in (listing.structured_content or {}).get("models", []):
-                sizes = entry["recommended_image_sizes"][:2]
+                sizes = entry["sizes"][:2]
                 more = f", sizes {', '.join(sizes)}, ..." if sizes else ""
                 report.line(f"{entry['name']:<28} {entry['task']:<14} options: {len(entry['options'])}{more}")
+
+            report.section("6. The saved images are resources any client can read")
+            listed = (await client.list_resources()).resources
+            for resource in listed:
+                report.line(f"{resource.uri}  ({resource.mime_type}, {(resource.size or 0) // 1024} KB)")
+            record = await client.read_resource(f"{listed[0].uri}/metadata")
+            metadata = json.loads(getattr(record.contents[0], "text", "{}"))
+            report.line(
+                f"{report.ok} its metadata says how it was made: {metadata['record']['model']}, seed {metadata['record']['seed']},"
+            )
+            report.line(f'prompt "{metadata["record"]["prompt"]}"', 4)
+            report.line("(the same record is inside the PNG file, as text chunks image tools read)", 4)
 
     report.section("Done")
     sheet = await anyio.to_thread.run_sync(_before_after, Path(source), Path(result), output_dir / "tour.jpg")

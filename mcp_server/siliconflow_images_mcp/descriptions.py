@@ -1,82 +1,87 @@
-"""Tool descriptions, written for a model choosing a tool and filling it in.
+"""Tool descriptions, written for a model choosing a tool and filling it in, in few bytes.
 
-They are built from the model table and the settings (folders, offline mode), so they never
-disagree with what the server enforces.
+They are built from the model table for the configured site and from the settings (folders,
+offline mode), so they never disagree with what the server enforces. Which model takes which
+option, its sizes and defaults are said here once; the fields themselves stay terse.
 """
 
 from __future__ import annotations
 
-from siliconflow_models import MODELS
+import re
+
+from siliconflow_images._config import DEFAULT_SITE
+from siliconflow_images.catalog import default_model, models_for
+from siliconflow_models import ModelCapabilities, Site
+from siliconflow_models.capabilities import IMAGE_FIELDS, Task
 
 from .config import Settings
-from .schemas import DEFAULT_EDIT_MODEL, DEFAULT_GENERATE_MODEL, models_for, recommended_sizes
 
 
 def _cost(settings: Settings) -> str:
     if settings.offline:
-        return (
-            "OFFLINE MODE: this server talks to a local emulator, so nothing is billed and the images "
-            "are placeholders, not real generations."
+        return "OFFLINE MODE: placeholder images from a local emulator; nothing is billed."
+    return "Billed per image (refused calls cost nothing): do not call speculatively."
+
+
+def _summary(caps: ModelCapabilities) -> str:
+    """The table's description cut to its first clause, after the model's name."""
+    text = caps.description.split(": ", 1)[-1]
+    return re.split(r"; |\. |, | \(", text, maxsplit=1)[0].rstrip(".")
+
+
+def _model_line(caps: ModelCapabilities, *, with_images: bool) -> str:
+    options = []
+    for name in caps.fields:
+        # `image` is every edit model's; image2/image3 tell the models that combine images apart.
+        if (name in IMAGE_FIELDS and not with_images) or name in ("image", "image_size"):
+            continue
+        default = caps.defaults.get(name)
+        options.append(
+            name
+            if default is None
+            else f"{name}={default:g}"
+            if isinstance(default, float)
+            else f"{name}={default}"
         )
-    return (
-        "Each call is billed to the user's SiliconFlow account per image made and takes seconds to a minute; "
-        "calls refused by the checks below cost nothing. Do not call it speculatively."
-    )
+    line = f"- {caps.name}: {_summary(caps)}. Takes {', '.join(options) or 'no options'}"
+    if caps.recommended_image_sizes and caps.accepts("image_size"):
+        sizes = " ".join(s.size for s in caps.recommended_image_sizes)
+        line += f"; sizes{' (only)' if caps.fixed_sizes else ''} {sizes}"
+    return line + "."
 
 
-def _saving(settings: Settings) -> str:
-    return (
-        f"Images are saved under {settings.output_dir} (never overwriting) and returned as a small preview, "
-        "a link to the file, its path, the URL (valid one hour), the seed (reuse it to reproduce an image) "
-        "and a trace id."
-    )
+def _site(settings: Settings) -> Site:
+    # A host that names no site (a proxy, an emulator) is described as the default site.
+    return settings.site or DEFAULT_SITE
 
 
-def _models(task: str) -> str:
-    return "\n".join(f"- {caps.name}: {caps.description}" for caps in MODELS.values() if caps.task == task)
+def _default(task: Task, settings: Settings) -> str:
+    model = default_model(task, _site(settings))
+    return f"default {model}" if model else "name one: list_models shows what the account offers"
 
 
 def generate_image(settings: Settings) -> str:
-    return "\n".join(
-        [
-            "Create new images from a text prompt with SiliconFlow's hosted image models.",
-            _cost(settings),
-            f"Models (default {DEFAULT_GENERATE_MODEL}):",
-            _models("text-to-image"),
-            f"Recommended image_size per model: {recommended_sizes()}.",
-            "Options a model does not take, out-of-range values and an empty prompt are refused before "
-            "anything is sent; leave an option out to get the model's default.",
-            _saving(settings),
-            "To change an existing picture use edit_image; list_models shows what the account offers now.",
-        ]
-    )
+    lines = [
+        "Make images from a prompt. " + _cost(settings),
+        f"Models ({_default('text-to-image', settings)}):",
+        *(_model_line(caps, with_images=False) for caps in models_for("text-to-image", _site(settings))),
+    ]
+    return "\n".join(lines)
 
 
 def edit_image(settings: Settings) -> str:
-    folders = ", ".join(str(d) for d in settings.allowed_dirs)
-    multi = [caps.name for caps in models_for("edit") if caps.accepts("image3")]
-    return "\n".join(
-        [
-            "Edit an existing image (or combine several) following a prompt, with SiliconFlow's edit models.",
-            _cost(settings),
-            f"Models (default {DEFAULT_EDIT_MODEL}):",
-            _models("edit"),
-            f"Only {', '.join(multi)} {'takes' if len(multi) == 1 else 'take'} image2 and image3. The result keeps the input's size.",
-            "Each image is a local file path, an http(s) URL (passed to SiliconFlow as is) or a "
-            "data:image/...;base64 URI. Local files must be PNG, JPEG or WebP images, at most "
-            f"{settings.max_input_bytes // (1024 * 1024)} MB, inside these folders: {folders}. "
-            "A path relative to the output folder works too, e.g. a file name returned by an earlier call.",
-            "Options a model does not take, a missing image and out-of-range values are refused before "
-            "anything is sent.",
-            _saving(settings),
-        ]
-    )
+    guided = [caps.name for caps in models_for("text-to-image", _site(settings)) if caps.accepts("image")]
+    lines = [
+        "Edit or combine (up to three) images following a prompt. " + _cost(settings),
+        f"Models ({_default('edit', settings)}):",
+        *(_model_line(caps, with_images=True) for caps in models_for("edit", _site(settings))),
+    ]
+    if guided:
+        # Text-to-image models that take `image` use it as a guide; generate_image lists their options.
+        lines.append(f"- {', '.join(guided)}: image-to-image, `image` guiding; options as in generate_image.")
+    return "\n".join(lines)
 
 
 def list_models(settings: Settings) -> str:
-    source = "the local emulator" if settings.offline else "the account (GET /models)"
-    return (
-        "List the image models this server knows (task, options each takes, defaults, recommended sizes), "
-        f"joined with the models {source} offers right now; models the server's table does not know are "
-        "listed as such and can still be used. Free and quick: call it when unsure which model or options to use."
-    )
+    source = "the local emulator" if settings.offline else "the account"
+    return f"Image models: options, defaults, sizes, and what {source} offers now. Free."

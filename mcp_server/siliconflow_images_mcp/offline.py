@@ -1,4 +1,8 @@
-"""`--offline`: the local emulator in this process, on a free loopback port, instead of SiliconFlow."""
+"""`--offline`: the local emulator in this process, on a free loopback port, instead of SiliconFlow.
+
+It serves the catalogue of the site the configured base URL names, and fetches nothing: an
+agent's URL must not make this machine send requests (or map what listens on it).
+"""
 
 from __future__ import annotations
 
@@ -6,15 +10,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Final
 
+from siliconflow_models import Site
+
 # The emulator accepts any key; this one only keeps the Authorization header well formed.
-OFFLINE_KEY: Final = "offline-emulator"
+OFFLINE_KEY: Final = "offline-emulator-key"
 
 
 @contextmanager
-def emulator() -> Iterator[str]:
+def emulator(site: Site | None) -> Iterator[str]:
     """Run the emulator in a background thread; yields its base URL (http://127.0.0.1:PORT/v1)."""
     from siliconflow_emulator import EmulatorSettings, Faults, run_in_thread
 
     settings = EmulatorSettings(api_keys=frozenset(), image_ttl=3600.0, faults=Faults())
+    if site is not None and hasattr(settings, "site"):
+        settings.site = site.name
     with run_in_thread(settings, host="127.0.0.1", port=0) as running:
         yield str(running.base_url)

@@ -1,136 +1,137 @@
-"""Tool input fields and output models, derived from the generated request model and the model table.
+"""Tool fields and output models, from the generated request model and the model table.
 
-Ranges, titles, examples and descriptions come from `siliconflow_models.ImageGenerationRequest`;
-which model takes what, its defaults and recommended sizes from `siliconflow_models.MODELS`.
-Nothing here restates a number of the spec.
+Ranges and types come from `siliconflow_models.ImageGenerationRequest`; which model takes what
+from the table (said once, in the tool description, not again on every field). The published
+schemas are compacted (no titles, no `anyOf` with null for optional inputs, no examples): an
+agent pays for every byte of `tools/list` in every session.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any, Final
 
 from pydantic import BaseModel, Field
 from pydantic.fields import FieldInfo
 
-from siliconflow_models import MODELS, ImageGenerationRequest, ModelCapabilities
-from siliconflow_models.capabilities import OPTIONAL_FIELDS, Task
+from siliconflow_images.catalog import models_for
+from siliconflow_models import ImageGenerationRequest, ModelCapabilities, Site
+from siliconflow_models.capabilities import IMAGE_FIELDS, OPTIONAL_FIELDS, Task
 
-DEFAULT_GENERATE_MODEL: Final = "Kwai-Kolors/Kolors"
-DEFAULT_EDIT_MODEL: Final = "Qwen/Qwen-Image-Edit-2509"
-IMAGE_FIELDS: Final = ("image", "image2", "image3")
-
-assert DEFAULT_GENERATE_MODEL in MODELS and DEFAULT_EDIT_MODEL in MODELS, (
-    "default models left the spec's table"
-)
-
-_REQUEST: Final = ImageGenerationRequest.model_fields
 _SCHEMA: Final = ImageGenerationRequest.model_json_schema()["properties"]
 _CONSTRAINT_KEYWORDS: Final = frozenset(
-    {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "minLength", "maxLength", "pattern"}
+    {
+        "minimum",
+        "maximum",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+        "minLength",
+        "maxLength",
+        "pattern",
+        "enum",
+    }
 )
+IMAGE_FORMS: Final = "`last`, `last-N`, siliconflow://images/<id>, a file path, a URL or a data URI."
+
+# One short line per field; what each model takes is in the tool description.
+HINTS: Final[dict[str, str | None]] = {
+    "prompt": None,
+    "model": None,
+    "aspect_ratio": "Nearest listed size.",
+    "negative_prompt": None,
+    "image_size": None,
+    "batch_size": None,
+    "seed": "Reuse to reproduce.",
+    "num_inference_steps": None,
+    "guidance_scale": "Prompt adherence.",
+    "cfg": "Prompt adherence; >1 for text.",
+    "output_format": None,
+    "prompt_enhancement": "Rewrite the prompt first.",
+    "image": IMAGE_FORMS,
+    "image2": "Same forms.",
+    "image3": "Same forms.",
+}
 
 
-def models_for(task: Task) -> list[ModelCapabilities]:
-    return [caps for caps in MODELS.values() if caps.task == task]
-
-
-def _union(models: Iterable[ModelCapabilities]) -> tuple[str, ...]:
-    taken = {name for caps in models for name in caps.fields}
+def offered(task: Task, site: Site | None) -> tuple[str, ...]:
+    """The optional fields a tool offers: those some model of its kind on the site takes."""
+    kinds = models_for(task, site) if task == "text-to-image" else _image_takers(site)
+    taken = {name for caps in kinds for name in caps.fields}
+    if task == "text-to-image":
+        taken -= set(IMAGE_FIELDS)
     return tuple(name for name in OPTIONAL_FIELDS if name in taken)
 
 
-# What each tool offers: every option some model of its kind takes (images belong to edit_image).
-GENERATE_OPTIONS: Final = tuple(
-    name for name in _union(models_for("text-to-image")) if name not in IMAGE_FIELDS
-)
-EDIT_OPTIONS: Final = _union(models_for("edit"))
-
-
-def _fmt(value: object) -> str:
-    return f"{value:g}" if isinstance(value, float) else str(value)
-
-
-def applicability(name: str) -> str:
-    """Which models of the table take `name`, with their defaults: e.g. 'Taken by A (default 20), B.'"""
-    parts = []
-    for caps in MODELS.values():
-        if caps.accepts(name):
-            default = caps.defaults.get(name)
-            parts.append(caps.name if default is None else f"{caps.name} (default {_fmt(default)})")
-    return f"Taken by: {', '.join(parts)}." if parts else "No model of the table takes it."
-
-
-def recommended_sizes() -> str:
-    """Each model's recommended `image_size` values, from the table."""
-    lines = [
-        f"{caps.name}: " + ", ".join(f"{s.size} ({s.aspect})" for s in caps.recommended_image_sizes)
-        for caps in MODELS.values()
-        if caps.recommended_image_sizes
+def _image_takers(site: Site | None) -> list[ModelCapabilities]:
+    return [
+        caps for caps in models_for("edit", site) + models_for("text-to-image", site) if caps.accepts("image")
     ]
-    return "; ".join(lines)
 
 
-def constraints(name: str) -> dict[str, Any]:
-    """The JSON-schema constraints of request field `name` (minimum, maximum, pattern, ...)."""
-    return {k: v for k, v in _SCHEMA[name].items() if k in _CONSTRAINT_KEYWORDS}
+def field(name: str) -> FieldInfo:
+    """The tool field for request field (or tool argument) `name`: its constraints and a short hint."""
+    # No minLength: an empty prompt or image gets a refusal that says what to give instead.
+    constraints = {
+        k: v for k, v in _SCHEMA.get(name, {}).items() if k in _CONSTRAINT_KEYWORDS and k != "minLength"
+    }
+    info: FieldInfo = Field(description=HINTS[name], json_schema_extra=constraints or None)
+    return info
 
 
-def _published(name: str, description: str, examples: list[Any] | None = None) -> FieldInfo:
-    # Constraints are published, not enforced by the SDK: rules.check_request enforces them with a
-    # message that names the model too, which the SDK's validation error cannot.
-    field: FieldInfo = Field(
-        title=_REQUEST[name].title,
-        description=description,
-        examples=examples if examples is not None else _REQUEST[name].examples,
-        json_schema_extra=constraints(name),
-    )
-    return field
+def published(schema: dict[str, Any], *, output: bool) -> dict[str, Any]:
+    """`schema` without what an agent does not need: titles, examples, `$defs` (inlined); for inputs,
+    optional-null; for outputs, descriptions and defaults (the tool description says what they mean)."""
+    return _compact(_inline(schema, schema.get("$defs", {})), output=output)
 
 
-def _sentence(text: str) -> str:
-    text = text.strip()
-    return text if not text or text.endswith((".", "!", "?")) else text + "."
+def _inline(node: Any, defs: dict[str, Any]) -> Any:
+    if isinstance(node, dict):
+        if "$ref" in node:
+            return _inline(defs[node["$ref"].rsplit("/", 1)[-1]], defs)
+        return {key: _inline(value, defs) for key, value in node.items() if key != "$defs"}
+    if isinstance(node, list):
+        return [_inline(item, defs) for item in node]
+    return node
 
 
-def option(name: str, extra: str = "") -> FieldInfo:
-    """The tool field for request field `name`: its constraints, title, examples and description.
-
-    Absent means "the model's default", so the tool's own default is None and the
-    per-model defaults are stated in the description.
-    """
-    description = _REQUEST[name].description or ""
-    if name == "image_size":
-        # The table's list replaces the prose one, which the spec keeps for people.
-        description = description.split(". ")[0] + f". Recommended: {recommended_sizes()}"
-    return _published(name, " ".join(_sentence(p) for p in (description, applicability(name), extra) if p))
-
-
-def model_field(task: Task, default: str) -> FieldInfo:
-    names = ", ".join(caps.name for caps in models_for(task))
-    return _published(
-        "model",
-        f"The SiliconFlow model. Known {task} models: {names}. Another name passes through unchecked "
-        f"(call list_models to see what the account offers). Default {default}.",
-        examples=[default],
-    )
-
-
-def prompt_field(task: Task) -> FieldInfo:
-    if task == "edit":
-        return _published("prompt", "The edit to make, e.g. 'make the sky stormy'.", ["make the sky stormy"])
-    return _published("prompt", _REQUEST["prompt"].description or "")
+def _compact(schema: dict[str, Any], *, output: bool) -> dict[str, Any]:
+    # Outputs keep types only: a client validates against them, the tool description says what they mean.
+    dropped = {"title", "examples"} | ({"description", "default", "required"} if output else set())
+    out: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key in dropped or (key == "additionalProperties" and value is True):
+            continue
+        if key == "properties":
+            out[key] = {name: _compact(sub, output=output) for name, sub in value.items()}
+        elif isinstance(value, dict):
+            out[key] = _compact(value, output=output)
+        elif isinstance(value, list):
+            out[key] = [_compact(item, output=output) if isinstance(item, dict) else item for item in value]
+        elif isinstance(value, float) and value.is_integer():
+            out[key] = int(value)
+        else:
+            out[key] = value
+    variants = out.get("anyOf")
+    if isinstance(variants, list) and {"type": "null"} in variants and len(variants) == 2:
+        (kept,) = [v for v in variants if v != {"type": "null"}]
+        del out["anyOf"]
+        if output and set(kept) == {"type"}:
+            out["type"] = [kept["type"], "null"]
+        elif output:
+            out["anyOf"] = variants
+        else:
+            out = {**kept, **out}
+            if out.get("default", 0) is None:
+                del out["default"]
+    return out
 
 
 class SavedImage(BaseModel):
-    """One image as saved on disk."""
-
-    path: str = Field(description="Absolute path of the saved file.")
-    uri: str = Field(description="The same file as a file:// URI.")
-    url: str = Field(description="Where SiliconFlow serves it; expires an hour after creation.")
+    uri: str = Field(description="siliconflow://images/<id>: read it, or pass it to edit_image.")
+    path: str
+    url: str = Field(description="SiliconFlow's link; expires an hour after creation.")
     width: int
     height: int
-    bytes: int = Field(description="File size.")
+    bytes: int
     mime_type: str
 
 
@@ -138,14 +139,12 @@ class ImageResult(BaseModel):
     """What generate_image and edit_image return as structured content."""
 
     model: str
-    seed: int = Field(description="Seed used; pass it again with the same inputs to get the same image.")
-    inference_seconds: float = Field(description="Time the model spent, as SiliconFlow reports it.")
-    trace_id: str | None = Field(description="x-siliconcloud-trace-id, for SiliconFlow support.")
+    seed: int
+    inference_seconds: float
+    trace_id: str | None
     images: list[SavedImage]
-    parameters: dict[str, str | int | float] = Field(
-        description="The options sent (input images summarised, not repeated)."
-    )
-    offline: bool = Field(description="True when the images are placeholders from the local emulator.")
+    parameters: dict[str, Any] = Field(description="What was sent (input images summarised).")
+    offline: bool = Field(description="True: placeholder images from the local emulator.")
     notes: list[str] = Field(default_factory=list)
 
 
@@ -153,23 +152,24 @@ class ModelEntry(BaseModel):
     """One model: what the table says about it and whether the account offers it now."""
 
     name: str
-    known: bool = Field(description="Whether this server's model table describes it (else unchecked).")
-    available: bool | None = Field(description="Listed by the account's GET /models now; null if unknown.")
+    known: bool
+    available: bool | None
     task: str | None = None
-    sub_type: str | None = None
+    sites: list[str] = Field(default_factory=list)
+    options: list[str] = Field(default_factory=list)
+    defaults: dict[str, Any] = Field(default_factory=dict)
+    sizes: list[str] = Field(default_factory=list)
+    fixed_sizes: bool = False
     description: str | None = None
-    options: list[str] = Field(default_factory=list, description="Optional request fields it takes.")
-    required: list[str] = Field(default_factory=list)
-    defaults: dict[str, str | int | float] = Field(default_factory=dict)
-    recommended_image_sizes: list[str] = Field(default_factory=list)
 
 
 class ModelsResult(BaseModel):
     """What list_models returns as structured content."""
 
+    site: str | None
     models: list[ModelEntry]
-    live_checked: bool = Field(description="Whether the account's model list was fetched.")
-    live_error: str | None = Field(default=None, description="Why it could not be, if it was not.")
+    live_checked: bool
+    live_error: str | None = None
 
 
 def table_entry(caps: ModelCapabilities, available: bool | None) -> ModelEntry:
@@ -178,12 +178,12 @@ def table_entry(caps: ModelCapabilities, available: bool | None) -> ModelEntry:
         known=True,
         available=available,
         task=caps.task,
-        sub_type=caps.sub_type,
-        description=caps.description,
+        sites=list(caps.sites),
         options=list(caps.fields),
-        required=list(caps.required),
         defaults=dict(caps.defaults),
-        recommended_image_sizes=[f"{s.size} ({s.aspect})" for s in caps.recommended_image_sizes],
+        sizes=[f"{s.size} ({s.aspect})" for s in caps.recommended_image_sizes],
+        fixed_sizes=caps.fixed_sizes,
+        description=caps.description,
     )
 
 

@@ -1,92 +1,253 @@
-"""The MCP server: the three tools on an `MCPServer`, and running it over stdio or streamable HTTP."""
+"""The MCP server: three tools, the saved images as resources, and running it over stdio or HTTP."""
 
 from __future__ import annotations
 
+import json
 import logging
+import os
+import tempfile
+from collections.abc import Iterable
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
-from mcp.server.mcpserver import MCPServer
+import anyio
+import uvicorn
+from mcp.server.lowlevel.helper_types import ReadResourceContents
+from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
+from mcp.server.mcpserver.tools import Tool
 from mcp.server.transport_security import DEFAULT_MAX_REQUEST_BODY_SIZE
-from mcp.types import ToolAnnotations
+from mcp.types import (
+    Completion,
+    CompletionArgument,
+    CompletionContext,
+    ListResourcesResult,
+    PaginatedRequestParams,
+    PromptReference,
+    Resource,
+    ResourceTemplate,
+    ResourceTemplateReference,
+    ToolAnnotations,
+)
+from pydantic import AnyUrl
 
-from . import descriptions
+from siliconflow_images._config import DEFAULT_SITE
+from siliconflow_images.files import remove_stale_parts
+
+from . import descriptions, icons
 from .config import Settings
+from .exposure import BearerTokenMiddleware, decide
+from .library import IMAGE_TEMPLATE, METADATA_TEMPLATE, PREFIX, Library, NotInLibrary
+from .schemas import offered, published
 from .tools import ImageTools
 
 logger = logging.getLogger(__name__)
 
 Transport = Literal["stdio", "streamable-http"]
+PAGE_SIZE: Final = 50
 
-# They make new files and cost money each time, but never change or delete anything.
-CREATES_IMAGES = ToolAnnotations(
-    read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=True
-)
-READS_ONLY = ToolAnnotations(read_only_hint=True, idempotent_hint=True, open_world_hint=True)
+# They make new files and cost money each time, but never change or delete anything. Hints left
+# out take the specification's defaults (not read-only, not idempotent, open world).
+CREATES_IMAGES = ToolAnnotations(destructive_hint=False)
+READS_ONLY = ToolAnnotations(read_only_hint=True, idempotent_hint=True)
 
 INSTRUCTIONS = (
-    "Create and edit images with SiliconFlow. generate_image makes new pictures from a prompt, "
-    "edit_image changes or combines existing ones (local files, URLs or data URIs), list_models says "
-    "which models and options exist. Image calls cost money; both return a small preview, the saved "
-    "file's path and the seed."
+    "Create and edit images with SiliconFlow. generate_image makes pictures from a prompt, edit_image "
+    "changes or combines images (files, URLs, data URIs, `last` or siliconflow://images/ URIs), "
+    "list_models says which models and options exist. Image calls cost money. Saved images are "
+    "resources: siliconflow://images/<id> (and /metadata)."
 )
 
 
-def build_server(settings: Settings, tools: ImageTools | None = None) -> MCPServer[Any]:
+class ImageServer(MCPServer[Any]):
+    """An MCPServer whose resources are the saved images, listed newest first, page by page."""
+
+    def __init__(self, library: Library, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.library = library
+        # MCPServer lists only resources registered up front; the images change with every call.
+        self._lowlevel_server.add_request_handler("resources/list", PaginatedRequestParams, self._list_images)
+        self.completion()(self._complete)  # type: ignore[no-untyped-call]
+
+    async def _list_images(self, ctx: Any, params: PaginatedRequestParams | None) -> ListResourcesResult:
+        cursor = params.cursor if params is not None else None
+        try:
+            page, next_cursor = await anyio.to_thread.run_sync(self.library.page, cursor, PAGE_SIZE)
+        except NotInLibrary as exc:
+            raise ResourceError(str(exc)) from None
+        resources = [
+            Resource(uri=entry.uri, name=entry.id, mime_type=entry.mime_type, size=entry.bytes)
+            for entry in page
+        ]
+        return ListResourcesResult(resources=resources, next_cursor=next_cursor)
+
+    async def list_resource_templates(self) -> list[ResourceTemplate]:
+        return [
+            ResourceTemplate(
+                uri_template=IMAGE_TEMPLATE,
+                name="image",
+                description="A saved image, whole (PNG or JPEG). id: its file name; `last` is the newest.",
+            ),
+            ResourceTemplate(
+                uri_template=METADATA_TEMPLATE,
+                name="image-metadata",
+                description="How a saved image was made: prompt, model, parameters, seed, trace id, size, time.",
+                mime_type="application/json",
+            ),
+            *await super().list_resource_templates(),
+        ]
+
+    async def read_resource(
+        self, uri: AnyUrl | str, context: Context[Any, Any] | None = None
+    ) -> Iterable[ReadResourceContents]:
+        text = str(uri)
+        if not text.startswith(PREFIX):
+            raise ResourceNotFoundError(
+                f"{text[:120]!r} is not served here: this server serves {PREFIX}<id> only."
+            )
+        image_id = text[len(PREFIX) :]
+        wants_metadata = image_id.endswith("/metadata")
+        image_id = image_id.removesuffix("/metadata")
+        try:
+            entry = self.library.resolve(image_id) or self.library.get(image_id)
+            if wants_metadata:
+                metadata = await anyio.to_thread.run_sync(self.library.metadata, entry)
+                return [
+                    ReadResourceContents(
+                        content=json.dumps(metadata, ensure_ascii=False), mime_type="application/json"
+                    )
+                ]
+            data = await anyio.to_thread.run_sync(self.library.read, entry)
+        except NotInLibrary as exc:
+            raise ResourceNotFoundError(str(exc)) from None
+        except OSError:
+            raise ResourceNotFoundError(f"{image_id[:120]} cannot be read now") from None
+        return [ReadResourceContents(content=data, mime_type=entry.mime_type)]
+
+    async def _complete(
+        self,
+        ref: PromptReference | ResourceTemplateReference,
+        argument: CompletionArgument,
+        context: CompletionContext | None,
+    ) -> Completion | None:
+        if not isinstance(ref, ResourceTemplateReference) or argument.name != "id":
+            return None
+        ids = await anyio.to_thread.run_sync(self.library.complete, argument.value)
+        return Completion(values=ids, total=len(ids), has_more=False)
+
+
+def _tool(
+    fn: Any,
+    name: str,
+    title: str,
+    description: str,
+    annotations: ToolAnnotations,
+    icon: Any,
+    keep: Iterable[str] | None,
+) -> Tool:
+    """A tool whose published schemas carry only what an agent needs (and only the fields it offers)."""
+    tool = Tool.from_function(
+        fn,
+        name=name,
+        title=title,
+        description=description,
+        annotations=annotations,
+        icons=icon,
+        structured_output=True,
+    )
+    parameters = published(tool.parameters, output=False)
+    if keep is not None:
+        allowed = set(keep)
+        parameters["properties"] = {k: v for k, v in parameters["properties"].items() if k in allowed}
+    tool.parameters = parameters
+    if tool.fn_metadata.output_schema is not None:
+        tool.fn_metadata.output_schema = published(tool.fn_metadata.output_schema, output=True)
+    return tool
+
+
+def build_server(settings: Settings, tools: ImageTools | None = None) -> ImageServer:
     tools = tools if tools is not None else ImageTools(settings)
-    server: MCPServer[Any] = MCPServer(
-        "siliconflow-images",
+    site = settings.site or DEFAULT_SITE
+    generate_fields = ("prompt", "model", "aspect_ratio", *offered("text-to-image", site))
+    edit_fields = ("image", "prompt", "model", "image2", "image3", "aspect_ratio", *offered("edit", site))
+    registered = [
+        _tool(tools.generate_image, "generate_image", "Generate images",
+              descriptions.generate_image(settings), CREATES_IMAGES, icons.GENERATE, generate_fields),
+        _tool(tools.edit_image, "edit_image", "Edit images",
+              descriptions.edit_image(settings), CREATES_IMAGES, icons.EDIT, edit_fields),
+        _tool(tools.list_models, "list_models", "List image models",
+              descriptions.list_models(settings), READS_ONLY, icons.LIST, None),
+    ]  # fmt: skip
+    return ImageServer(
+        tools.library,
+        name="siliconflow-images",
         title="SiliconFlow images",
         instructions=INSTRUCTIONS,
         version=_version(),
-        log_level=_sdk_level(settings.log_level),
+        icons=icons.SERVER,
+        log_level=settings.log_level,
+        tools=registered,
     )
-    server.add_tool(
-        tools.generate_image,
-        name="generate_image",
-        title="Generate images (SiliconFlow)",
-        description=descriptions.generate_image(settings),
-        annotations=CREATES_IMAGES,
-    )
-    server.add_tool(
-        tools.edit_image,
-        name="edit_image",
-        title="Edit images (SiliconFlow)",
-        description=descriptions.edit_image(settings),
-        annotations=CREATES_IMAGES,
-    )
-    server.add_tool(
-        tools.list_models,
-        name="list_models",
-        title="List image models (SiliconFlow)",
-        description=descriptions.list_models(settings),
-        annotations=READS_ONLY,
-    )
-    return server
+
+
+def prepare_output_folder(settings: Settings) -> str | None:
+    """Make the output folder, clear what crashed runs left in it; why it cannot be written, if so."""
+    folder = settings.output_dir
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".probe-", dir=folder)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        return exc.strerror or type(exc).__name__
+    for part in remove_stale_parts(folder):
+        logger.info("removed %s, left by an interrupted save", part.name)
+    return None
 
 
 async def serve(
     settings: Settings, transport: Transport = "stdio", host: str = "127.0.0.1", port: int = 8000
 ) -> None:
     """Run until the client disconnects (stdio) or the process is stopped (HTTP)."""
+    exposure = decide(settings, host, port) if transport == "streamable-http" else None
+    problem = prepare_output_folder(settings)
+    if problem:
+        logger.warning(
+            "the output folder %s cannot be written (%s): image calls will be refused until it can; "
+            "set SILICONFLOW_OUTPUT_DIR to a writable folder",
+            settings.output_dir,
+            problem,
+        )
     tools = ImageTools(settings)
-    # One httpx client for the whole run, closed here rather than per session: HTTP serves many.
+    # One SDK client for the whole run, closed here rather than per session: HTTP serves many.
     try:
         server = build_server(settings, tools)
         where = settings.base_url + (" (offline emulator)" if settings.offline else "")
         logger.info(
-            "siliconflow-images mcp %s over %s; API %s; saving to %s",
+            "siliconflow-images %s MCP over %s; API %s; saving to %s",
             _version(),
             transport,
             where,
             settings.output_dir,
         )
-        if transport == "stdio":
+        if exposure is None:
             await server.run_stdio_async()
-        else:
-            await server.run_streamable_http_async(
-                host=host, port=port, max_request_body_size=request_body_limit(settings)
-            )
+            return
+        app: Any = server.streamable_http_app(
+            transport_security=exposure.security,
+            host=host,
+            max_request_body_size=request_body_limit(settings),
+        )
+        if exposure.token:
+            app = BearerTokenMiddleware(app, exposure.token)
+        logger.info(
+            "serving %s (%s)", exposure.url, "bearer token required" if exposure.token else "loopback only"
+        )
+        # log_config=None: uvicorn's records go through this process's redacting handler.
+        config = uvicorn.Config(
+            app, host=host, port=port, log_config=None, log_level=settings.log_level.lower()
+        )
+        await uvicorn.Server(config).serve()
     finally:
         await tools.aclose()
 
@@ -102,10 +263,3 @@ def _version() -> str:
         return version("siliconflow-images")
     except PackageNotFoundError:
         return "0"
-
-
-def _sdk_level(level: str) -> Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]:
-    known: dict[str, Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]] = {
-        "DEBUG": "DEBUG", "INFO": "INFO", "WARNING": "WARNING", "ERROR": "ERROR", "CRITICAL": "CRITICAL"
-    }  # fmt: skip
-    return known.get(level, "INFO")

@@ -1,329 +1,327 @@
-"""The three tools. Each is a plain async method: the server registers them, tests call them directly.
+"""The three tools: thin, on the SDK. Each is a plain async method: the server registers them, tests call them.
 
-Parameters are annotated with fields built in `schemas`, so the published input schemas carry
-the generated model's ranges and the table's per-model defaults.
-
-The HTTP side (httpx, the generated client) is imported on first use: a client that starts the
-server only to list its tools, as many do at launch, should not wait for it.
+A call is checked before anything is sent (the model table, the account's live list, the
+output folder), and once SiliconFlow has answered, the images are paid for: the ledger says
+so first, then the downloads, saves and previews run shielded from cancellation, bounded in
+time, so a client that gives up still finds its images on disk.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any
+import os
+import tempfile
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, Literal
 
 import anyio
-import anyio.to_thread
+import httpx
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp.types import CallToolResult, ContentBlock, ImageContent, ResourceLink, TextContent
+from mcp.types import CallToolResult, TextContent
 
+from siliconflow_images import AsyncGeneration, AsyncSiliconFlow, DownloadError, SaveError, rules
+from siliconflow_images._redact import Redactor, clip
+from siliconflow_images.catalog import default_model
 from siliconflow_models import MODELS
+from siliconflow_models.capabilities import Task
 
-from . import rules
+from .account import AccountModels
 from .config import Settings
-from .inputs import ImageInput, load_image_input
+from .failures import WORDING, as_tool_errors
+from .inputs import ResolvedInput, resolve
+from .ledger import Ledger
+from .library import Library
+from .previews import StreamingPreview, preview_budget
 from .progress import Ctx, Progress
-from .results import (
-    OFFLINE_NOTE,
-    DownloadError,
-    Kept,
-    SavedFile,
-    describe_images,
-    describe_models,
-    file_stem,
-    preview_budget,
-    save_and_preview,
-)
-from .schemas import (
-    DEFAULT_EDIT_MODEL,
-    DEFAULT_GENERATE_MODEL,
-    IMAGE_FIELDS,
-    ImageResult,
-    ModelsResult,
-    SavedImage,
-    model_field,
-    option,
-    prompt_field,
-    table_entry,
-    unknown_entry,
-)
-
-if TYPE_CHECKING:
-    from siliconflow_client import AuthenticatedClient
-
-    from .api import Generation
+from .results import OFFLINE_NOTE, describe_models, image_result
+from .schemas import ImageResult, ModelsResult, table_entry, unknown_entry
+from .schemas import field as arg
 
 logger = logging.getLogger(__name__)
 
-_INPUT_HINT = "A local file path, an http(s) URL or a data:image/...;base64 URI."
+AspectRatio = Literal["1:1", "16:9", "9:16", "4:3", "3:4", "3:2", "2:3"]
+KEEP_DEADLINE_EXTRA = 60.0
+"""Seconds past the download deadline allowed for writing files and previews, cancelled or not."""
 
 
 @dataclass
 class ImageTools:
-    """The tools, bound to the settings and the one shared API client.
+    """The tools, bound to the settings, the saved images and one shared SDK client.
 
     The client is made on first use: building its TLS context would otherwise slow every
     start, including the many where a client only lists tools.
     """
 
     settings: Settings
-    client: AuthenticatedClient | None = None
+    client: AsyncSiliconFlow | None = None
+    library: Library = field(init=False)
+    ledger: Ledger = field(init=False)
+    account: AccountModels = field(default_factory=AccountModels)
 
-    def api_client(self) -> AuthenticatedClient:
+    def __post_init__(self) -> None:
+        self.library = Library(self.settings.output_dir)
+        self.ledger = Ledger(self.settings.output_dir)
+        self.redact = Redactor(self.settings.secrets)
+
+    def api(self) -> AsyncSiliconFlow:
         if self.client is None:
-            from .http import client_for
-
-            self.client = client_for(self.settings)
+            if not self.settings.api_key:
+                raise ToolError(
+                    "SILICONFLOW_API_KEY is not set, so this server cannot call SiliconFlow. Ask the user to set "
+                    "it in the MCP client's configuration of siliconflow-images (a key from cloud.siliconflow.cn "
+                    "for the default api.siliconflow.cn, or from cloud.siliconflow.com with "
+                    "SILICONFLOW_BASE_URL=https://api.siliconflow.com/v1), or to start the server with --offline."
+                )
+            s = self.settings
+            self.client = AsyncSiliconFlow(
+                api_key=s.api_key,
+                base_url=s.base_url,
+                site=s.site.name if s.site is not None else None,
+                timeout=httpx.Timeout(s.timeout, connect=s.connect_timeout),
+                max_retries=s.max_retries,
+                retry_budget=s.retry_budget,
+                limits=s.limits,
+                wording=WORDING,
+            )
         return self.client
 
     async def aclose(self) -> None:
         if self.client is not None:
-            await self.client.get_async_httpx_client().aclose()
+            await self.client.aclose()
 
     async def generate_image(
         self,
-        prompt: Annotated[str, prompt_field("text-to-image")],
-        model: Annotated[str, model_field("text-to-image", DEFAULT_GENERATE_MODEL)] = DEFAULT_GENERATE_MODEL,
-        negative_prompt: Annotated[str | None, option("negative_prompt")] = None,
-        image_size: Annotated[str | None, option("image_size")] = None,
-        batch_size: Annotated[int | None, option("batch_size")] = None,
-        seed: Annotated[int | None, option("seed")] = None,
-        num_inference_steps: Annotated[int | None, option("num_inference_steps")] = None,
-        guidance_scale: Annotated[float | None, option("guidance_scale")] = None,
-        cfg: Annotated[float | None, option("cfg")] = None,
+        prompt: Annotated[str, arg("prompt")],
+        model: Annotated[str | None, arg("model")] = None,
+        aspect_ratio: Annotated[AspectRatio | None, arg("aspect_ratio")] = None,
+        image_size: Annotated[str | None, arg("image_size")] = None,
+        negative_prompt: Annotated[str | None, arg("negative_prompt")] = None,
+        batch_size: Annotated[int | None, arg("batch_size")] = None,
+        seed: Annotated[int | None, arg("seed")] = None,
+        num_inference_steps: Annotated[int | None, arg("num_inference_steps")] = None,
+        guidance_scale: Annotated[float | None, arg("guidance_scale")] = None,
+        cfg: Annotated[float | None, arg("cfg")] = None,
+        output_format: Annotated[Literal["png", "jpeg"] | None, arg("output_format")] = None,
+        prompt_enhancement: Annotated[bool | None, arg("prompt_enhancement")] = None,
         ctx: Ctx | None = None,
     ) -> Annotated[CallToolResult, ImageResult]:
         options = {
-            "negative_prompt": negative_prompt,
             "image_size": image_size,
+            "negative_prompt": negative_prompt,
+            "batch_size": batch_size,
+            "seed": seed,
+            "num_inference_steps": num_inference_steps,
+            "guidance_scale": guidance_scale,
+            "cfg": cfg,
+            "output_format": output_format,
+            "prompt_enhancement": prompt_enhancement,
+        }
+        return await self._create("generate_image", model, prompt, options, {}, aspect_ratio, ctx)
+
+    async def edit_image(
+        self,
+        image: Annotated[str, arg("image")],
+        prompt: Annotated[str, arg("prompt")],
+        model: Annotated[str | None, arg("model")] = None,
+        image2: Annotated[str | None, arg("image2")] = None,
+        image3: Annotated[str | None, arg("image3")] = None,
+        aspect_ratio: Annotated[AspectRatio | None, arg("aspect_ratio")] = None,
+        image_size: Annotated[str | None, arg("image_size")] = None,
+        negative_prompt: Annotated[str | None, arg("negative_prompt")] = None,
+        batch_size: Annotated[int | None, arg("batch_size")] = None,
+        seed: Annotated[int | None, arg("seed")] = None,
+        num_inference_steps: Annotated[int | None, arg("num_inference_steps")] = None,
+        guidance_scale: Annotated[float | None, arg("guidance_scale")] = None,
+        cfg: Annotated[float | None, arg("cfg")] = None,
+        ctx: Ctx | None = None,
+    ) -> Annotated[CallToolResult, ImageResult]:
+        options = {
+            "image_size": image_size,
+            "negative_prompt": negative_prompt,
             "batch_size": batch_size,
             "seed": seed,
             "num_inference_steps": num_inference_steps,
             "guidance_scale": guidance_scale,
             "cfg": cfg,
         }
-        return await self._create("generate_image", model, prompt, options, Progress(ctx))
-
-    async def edit_image(
-        self,
-        image: Annotated[str, option("image", _INPUT_HINT)],
-        prompt: Annotated[str, prompt_field("edit")],
-        model: Annotated[str, model_field("edit", DEFAULT_EDIT_MODEL)] = DEFAULT_EDIT_MODEL,
-        image2: Annotated[str | None, option("image2", _INPUT_HINT)] = None,
-        image3: Annotated[str | None, option("image3", _INPUT_HINT)] = None,
-        negative_prompt: Annotated[str | None, option("negative_prompt")] = None,
-        seed: Annotated[int | None, option("seed")] = None,
-        num_inference_steps: Annotated[int | None, option("num_inference_steps")] = None,
-        cfg: Annotated[float | None, option("cfg")] = None,
-        ctx: Ctx | None = None,
-    ) -> Annotated[CallToolResult, ImageResult]:
-        options = {
-            "image": image,
-            "image2": image2,
-            "image3": image3,
-            "negative_prompt": negative_prompt,
-            "seed": seed,
-            "num_inference_steps": num_inference_steps,
-            "cfg": cfg,
-        }
-        return await self._create("edit_image", model, prompt, options, Progress(ctx))
+        images = {"image": image, "image2": image2, "image3": image3}
+        return await self._create("edit_image", model, prompt, options, images, aspect_ratio, ctx)
 
     async def list_models(self) -> Annotated[CallToolResult, ModelsResult]:
-        live: list[str] | None = None
-        error: str | None = None
-        if self._key_missing():
-            error = "SILICONFLOW_API_KEY is not set, so the account's list was not fetched."
-        else:
-            from . import api
-
-            try:
-                live = await api.image_model_ids(self.api_client())
-            except ToolError as exc:
-                error = self._redact(str(exc))
-        entries = [table_entry(caps, None if live is None else caps.name in live) for caps in MODELS.values()]
-        entries += [unknown_entry(name) for name in live or [] if name not in MODELS]
-        result = ModelsResult(models=entries, live_checked=live is not None, live_error=error)
+        site = self.settings.site
+        live: frozenset[str] | None = None
+        error: str | None = "SILICONFLOW_API_KEY is not set, so the account's list was not fetched."
+        if self.settings.api_key:
+            live, error = await self.account.available(self.api(), fresh=True)
+        shown = [
+            caps
+            for caps in MODELS.values()
+            if site is None or site.name in caps.sites or (live is not None and caps.name in live)
+        ]
+        entries = [table_entry(caps, None if live is None else caps.name in live) for caps in shown]
+        entries += [unknown_entry(name) for name in sorted(live or ()) if name not in MODELS]
+        result = ModelsResult(
+            site=site.name if site is not None else None,
+            models=entries,
+            live_checked=live is not None,
+            live_error=self.redact(error) if error else None,
+        )
         return CallToolResult(
             content=[TextContent(type="text", text=describe_models(result))],
             structured_content=result.model_dump(mode="json"),
         )
 
     async def _create(
-        self, tool: rules.ToolName, model: str, prompt: str, options: Mapping[str, Any], progress: Progress
-    ) -> CallToolResult:
-        try:
-            return await self._create_unredacted(tool, model, prompt, options, progress)
-        except ToolError as exc:
-            raise ToolError(self._redact(str(exc))) from None
-
-    async def _create_unredacted(
-        self, tool: rules.ToolName, model: str, prompt: str, options: Mapping[str, Any], progress: Progress
-    ) -> CallToolResult:
-        rules.check_request(tool, model, prompt, options)
-        if self._key_missing():
-            raise ToolError(
-                "SILICONFLOW_API_KEY is not set, so this server cannot call SiliconFlow. Ask the user to set it "
-                "in the MCP client's configuration of siliconflow-images mcp (a key from cloud.siliconflow.cn for the "
-                "default api.siliconflow.cn, or from cloud.siliconflow.com with SILICONFLOW_BASE_URL="
-                "https://api.siliconflow.com/v1), or to start the server with --offline to try it out."
-            )
-        from . import api
-
-        images = await self._load_images(options, progress)
-        values = {**options, **{name: found.value for name, found in images.items()}}
-        payload = rules.build_payload(model, prompt, values)
-        logger.info("%s: %s", tool, _loggable(payload, images))
-        await progress(f"sending the request to {model}")
-        generation = await progress.while_waiting(
-            f"waiting for {model}", functools.partial(api.create_images, self.api_client(), payload)
-        )
-        saved = await self._fetch_and_save(model, generation, progress)
-        parameters = {k: v for k, v in payload.items() if k not in ("prompt", *IMAGE_FIELDS)}
-        parameters.update({name: found.summary for name, found in images.items()})
-        return self._result(tool, generation, saved, parameters)
-
-    async def _load_images(self, options: Mapping[str, Any], progress: Progress) -> dict[str, ImageInput]:
-        found: dict[str, ImageInput] = {}
-        for name in IMAGE_FIELDS:
-            raw = options.get(name)
-            if raw is None:
-                continue
-            await progress(f"checking {name}")
-            found[name] = await anyio.to_thread.run_sync(self._load_one, name, raw)
-        return found
-
-    def _load_one(self, name: str, raw: str) -> ImageInput:
-        s = self.settings
-        return load_image_input(
-            name, raw, allowed_dirs=s.allowed_dirs, base_dir=s.output_dir, max_bytes=s.max_input_bytes
-        )
-
-    async def _fetch_and_save(
-        self, model: str, generation: Generation, progress: Progress
-    ) -> list[tuple[SavedFile, str, tuple[str, str] | None]]:
-        """Download every image at once, save each that arrived, and fail if any did not."""
-        from .api import MAYBE_BILLED, download_image
-
-        count = len(generation.urls)
-        fetched: list[bytes | DownloadError | None] = [None] * count
-        http = self.api_client().get_async_httpx_client()
-        await progress(f"downloading {count} image{'s' if count > 1 else ''}")
-
-        async def fetch(i: int, url: str) -> None:
-            try:
-                fetched[i] = await download_image(http, url)
-            except DownloadError as exc:
-                fetched[i] = exc
-
-        async with anyio.create_task_group() as group:
-            for i, url in enumerate(generation.urls):
-                group.start_soon(fetch, i, url)
-
-        when = datetime.now()
-        budget = preview_budget(self.settings.preview_bytes, count)
-        outcomes: list[Kept | None] = [None] * count
-
-        async def keep(i: int, data: bytes) -> None:
-            stem = file_stem(model, generation.seed, when, i + 1 if count > 1 else None)
-            outcomes[i] = await save_and_preview(data, self.settings.output_dir, stem, budget)
-
-        # Every image of a batch at once: decoding, scaling and fsync leave the GIL, so they overlap.
-        async with anyio.create_task_group() as group:
-            for i, data in enumerate(fetched):
-                if isinstance(data, bytes):
-                    group.start_soon(keep, i, data)
-
-        saved: list[tuple[SavedFile, str, tuple[str, str] | None]] = []
-        failures: list[str] = []
-        for i, (data, outcome) in enumerate(zip(fetched, outcomes, strict=True)):
-            if not isinstance(data, bytes):
-                failures.append(f"image {i + 1} of {count} could not be downloaded: {data}")
-                continue
-            assert outcome is not None  # every image that arrived went through keep()
-            file, small = outcome
-            if isinstance(file, DownloadError):
-                failures.append(f"image {i + 1} of {count}: {file}")
-                continue
-            if isinstance(file, OSError):
-                raise ToolError(
-                    f"Could not save to {self.settings.output_dir} ({file.strerror}); set "
-                    "SILICONFLOW_OUTPUT_DIR to a writable folder. " + MAYBE_BILLED
-                ) from None
-            if isinstance(file, Exception):
-                raise file
-            if isinstance(small, Exception):
-                raise small
-            saved.append((file, generation.urls[i], small))
-        if failures:
-            kept = "; ".join(str(file.path) for file, _, _ in saved) or "none"
-            raise ToolError(
-                f"SiliconFlow made the images but {'; '.join(failures)}. Saved: {kept}. "
-                f"Trace id {generation.trace_id}."
-                + ("" if self.settings.offline else " The call was billed; generating again costs again.")
-            )
-        await progress("saved")
-        return saved
-
-    def _result(
         self,
         tool: str,
-        generation: Generation,
-        saved: list[tuple[SavedFile, str, tuple[str, str] | None]],
-        parameters: dict[str, Any],
+        model: str | None,
+        prompt: str,
+        options: Mapping[str, Any],
+        images: Mapping[str, str | None],
+        aspect_ratio: str | None,
+        ctx: Ctx | None,
     ) -> CallToolResult:
-        model = str(parameters["model"])
-        notes = [OFFLINE_NOTE] if self.settings.offline else []
-        result = ImageResult(
-            model=model,
-            seed=generation.seed,
-            inference_seconds=generation.inference_seconds,
-            trace_id=generation.trace_id,
-            images=[
-                SavedImage(
-                    path=str(file.path),
-                    uri=file.path.as_uri(),
-                    url=url,
-                    width=file.width,
-                    height=file.height,
-                    bytes=file.size,
-                    mime_type=file.mime_type,
-                )
-                for file, url, _ in saved
-            ],
-            parameters=parameters,
-            offline=self.settings.offline,
-            notes=notes,
-        )
-        content: list[ContentBlock] = [TextContent(type="text", text=describe_images(tool, result))]
-        for file, _, small in saved:
-            if small is not None:
-                content.append(ImageContent(type="image", data=small[0], mime_type=small[1]))
-            content.append(
-                ResourceLink(
-                    type="resource_link",
-                    uri=file.path.as_uri(),
-                    name=file.path.name,
-                    description=f"Full-size image ({file.width}x{file.height}) saved by siliconflow-images mcp.",
-                    mime_type=file.mime_type,
-                    size=file.size,
-                )
+        task: Task = "edit" if tool == "edit_image" else "text-to-image"
+        progress = Progress(ctx)
+        with as_tool_errors(self.redact, self.ledger.path):
+            client = self.api()
+            available, _ = await self.account.available(client)
+            model = model if model is not None else self._default(task, available)
+            sent, notes = self._check(task, model, prompt, options, images, aspect_ratio, available)
+            await anyio.to_thread.run_sync(self._check_output_folder)
+            inputs = {
+                name: await resolve(name, raw, self.settings, self.library)
+                for name, raw in images.items()
+                if raw
+            }
+            logger.info("%s: %s %s %r", tool, model, sent, clip(prompt, 200))
+            await progress(f"sending the request to {model}")
+            call = self._call(client, task, model, prompt, sent, inputs)
+            generation = await progress.while_waiting(f"waiting for {model}", call)
+            # From here the images are paid for.
+            self.ledger.answered(tool, generation)
+            with anyio.CancelScope(shield=True), anyio.fail_after(self._keep_deadline()):
+                previews = await self._keep(generation, progress)
+        parameters = {**generation.parameters, **{name: found.summary for name, found in inputs.items()}}
+        if self.settings.offline:
+            notes.append(OFFLINE_NOTE)
+        return image_result(tool, generation, previews, parameters, notes, self.settings.offline)
+
+    def _default(self, task: Task, available: frozenset[str] | None) -> str:
+        chosen = default_model(task, self.settings.site, available)
+        if chosen is None:
+            kind = "edit" if task == "edit" else "text-to-image"
+            raise ToolError(
+                f"No {kind} model is documented for this site, nor offered by the account: name one in `model` "
+                "(list_models shows what the account offers). Nothing was sent."
             )
-        return CallToolResult(content=content, structured_content=result.model_dump(mode="json"))
+        return chosen
 
-    def _key_missing(self) -> bool:
-        return not self.settings.offline and not self.settings.api_key
+    def _check(
+        self,
+        task: Task,
+        model: str,
+        prompt: str,
+        options: Mapping[str, Any],
+        images: Mapping[str, str | None],
+        aspect_ratio: str | None,
+        available: frozenset[str] | None,
+    ) -> tuple[dict[str, Any], list[str]]:
+        """The options to send (the aspect ratio turned into a size), or ToolError: nothing sent."""
+        sent = rules.given(options)
+        notes: list[str] = []
+        problems = rules.apply_aspect_ratio(model, aspect_ratio, sent) if aspect_ratio is not None else []
+        if aspect_ratio is not None and not problems:
+            notes.append(
+                f"aspect_ratio {aspect_ratio}: used image_size {sent['image_size']}, {model}'s nearest listed size."
+            )
+        present = {name: "given" for name, raw in images.items() if raw}
+        problems += rules.problems(
+            task,
+            model,
+            prompt,
+            {**sent, **present},
+            site=self.settings.site,
+            available=available,
+            limits=self.settings.limits,
+            wording=WORDING,
+        )
+        if problems:
+            raise rules.refusal(model, problems)
+        return sent, notes
 
-    def _redact(self, text: str) -> str:
-        key = self.settings.api_key
-        return text.replace(key, "[redacted]") if key else text
+    def _check_output_folder(self) -> None:
+        """Refuse before spending when the images could not be kept."""
+        folder = self.settings.output_dir
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            fd, probe = tempfile.mkstemp(prefix=".probe-", dir=folder)
+            os.close(fd)
+            os.unlink(probe)
+        except OSError as exc:
+            raise ToolError(
+                f"The output folder {folder} cannot be written ({exc.strerror or type(exc).__name__}), so the "
+                "images could not be kept. Set SILICONFLOW_OUTPUT_DIR to a writable folder. Nothing was sent, "
+                "so nothing was billed."
+            ) from None
 
+    def _call(
+        self,
+        client: AsyncSiliconFlow,
+        task: Task,
+        model: str,
+        prompt: str,
+        sent: dict[str, Any],
+        inputs: Mapping[str, ResolvedInput],
+    ) -> Callable[[], Awaitable[AsyncGeneration]]:
+        if task == "edit":
+            image2, image3 = inputs.get("image2"), inputs.get("image3")
+            return functools.partial(
+                client.images.edit,
+                model=model,
+                prompt=prompt,
+                image=inputs["image"].value,
+                image2=image2.value if image2 is not None else None,
+                image3=image3.value if image3 is not None else None,
+                **sent,
+            )
+        return functools.partial(client.images.generate, model=model, prompt=prompt, **sent)
 
-def _loggable(payload: Mapping[str, Any], images: Mapping[str, ImageInput]) -> dict[str, Any]:
-    # Data URIs are megabytes of base64: log what they are, not what they hold.
-    shown = dict(payload)
-    shown.update({name: found.summary for name, found in images.items()})
-    return shown
+    def _keep_deadline(self) -> float:
+        return self.settings.limits.download_deadline + KEEP_DEADLINE_EXTRA
+
+    async def _keep(self, generation: AsyncGeneration, progress: Progress) -> list[tuple[str, str] | None]:
+        """Download, save and preview every image at once; the ledger says how it ended."""
+        count = len(generation.images)
+        budget = preview_budget(self.settings.preview_bytes, count)
+        jobs = [StreamingPreview(budget) for _ in range(count)]
+        made: list[tuple[str, str] | None] = [None] * count
+        await progress(f"downloading {count} image{'s' if count > 1 else ''}")
+
+        async def preview_one(index: int) -> None:
+            made[index] = await jobs[index].make()
+
+        def feed(index: int, chunk: bytes) -> None:
+            jobs[index].feed(chunk)
+
+        paths: list[Path] = []
+        failure: DownloadError | SaveError | None = None
+        async with anyio.create_task_group() as group:
+            for index in range(count):
+                group.start_soon(preview_one, index)
+            try:
+                paths = await generation.save(self.settings.output_dir, observe=feed if budget > 0 else None)
+            except (DownloadError, SaveError) as exc:
+                failure = exc  # raised below, outside the group, so not wrapped in an ExceptionGroup
+            finally:
+                for job in jobs:
+                    job.finish()
+        if failure is not None:
+            await anyio.to_thread.run_sync(self.ledger.failed, generation, str(failure))
+            raise failure
+        await anyio.to_thread.run_sync(self.ledger.saved, generation, paths)
+        await progress("saved")
+        return made

@@ -28,12 +28,12 @@ from ._config import (
     ImageLimits,
     api_key_from,
     base_url_from,
-    site_named,
-    site_of,
+    site_from,
     timeout_from,
 )
 from ._download import ChunkObserver, Fetched
 from ._inputs import ImageInput
+from ._messages import SDK_WORDING, Wording
 from ._redact import Redactor
 from ._requests import Prepared, prepare_request
 from .errors import APIConnectionError, APITimeoutError, SiliconFlowError
@@ -58,11 +58,12 @@ class _Configured:
         retry_budget: float,
         limits: ImageLimits | None,
         clock: Clock | None,
+        wording: Wording | None,
     ) -> None:
         self.api_key = api_key_from(api_key)
         self.base_url = base_url_from(base_url)
-        self.site = site_named(site) if site is not None else site_of(self.base_url)
-        """The SiliconFlow site this client talks to (None for another host, e.g. an emulator)."""
+        self.site = site_from(site, self.base_url)
+        """The SiliconFlow site: `site=`, else SILICONFLOW_SITE, else the base URL's host (None for another host)."""
         self.timeout = timeout_from(timeout)
         if max_retries < 0 or retry_budget < 0:
             raise SiliconFlowError("max_retries and retry_budget must not be negative.")
@@ -70,6 +71,8 @@ class _Configured:
         self.retry_budget = retry_budget
         self.limits = limits if limits is not None else ImageLimits()
         self.clock = clock if clock is not None else SYSTEM_CLOCK
+        self.wording = wording if wording is not None else SDK_WORDING
+        """How refusals and errors name the caller's own actions (a front end passes its own)."""
         self.redact = Redactor([self.api_key])
 
     def __repr__(self) -> str:
@@ -87,7 +90,9 @@ class _Configured:
         )
 
     def _raise_for_status(self, response: httpx.Response) -> None:
-        raise error_for(response, base_url=self.base_url, site=self.site, redact=self.redact)
+        raise error_for(
+            response, base_url=self.base_url, site=self.site, redact=self.redact, wording=self.wording
+        )
 
     def _reconfigured(
         self, timeout: float | httpx.Timeout | None, max_retries: int | None, budget: float | None
@@ -181,6 +186,7 @@ class SiliconFlow(_Configured):
         http_client: httpx.Client | None = None,
         transport: httpx.BaseTransport | None = None,
         clock: Clock | None = None,
+        wording: Wording | None = None,
     ) -> None:
         super().__init__(
             api_key=api_key,
@@ -191,6 +197,7 @@ class SiliconFlow(_Configured):
             retry_budget=retry_budget,
             limits=limits,
             clock=clock,
+            wording=wording,
         )
         self._pool, self._owns_pool = _http.pool(http_client, transport)
         self._downloads = _http.download_client(self._stack(), self._pool)
@@ -313,6 +320,7 @@ class AsyncSiliconFlow(_Configured):
         http_client: httpx.AsyncClient | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         clock: Clock | None = None,
+        wording: Wording | None = None,
     ) -> None:
         super().__init__(
             api_key=api_key,
@@ -323,6 +331,7 @@ class AsyncSiliconFlow(_Configured):
             retry_budget=retry_budget,
             limits=limits,
             clock=clock,
+            wording=wording,
         )
         self._pool, self._owns_pool = _http.async_pool(http_client, transport)
         self._downloads = _http.async_download_client(self._stack(), self._pool)

@@ -30,6 +30,7 @@ IMAGE_URL_LIFETIME: Final = 3600
 
 API_KEY_VARIABLE: Final = "SILICONFLOW_API_KEY"
 BASE_URL_VARIABLE: Final = "SILICONFLOW_BASE_URL"
+SITE_VARIABLE: Final = "SILICONFLOW_SITE"
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +108,16 @@ def site_named(name: SiteName | str) -> Site:
     try:
         return SITES[name]  # type: ignore[index]
     except KeyError:
-        raise SiliconFlowError(f"site must be one of {', '.join(SITES)}, not {name!r}.") from None
+        raise SiliconFlowError(f"site must be one of {', '.join(SITES)}, not {name[:20]!r}.") from None
+
+
+def site_from(
+    given: SiteName | str | None, base_url: str, environ: Mapping[str, str] | None = None
+) -> Site | None:
+    """The site: the argument, else SILICONFLOW_SITE (for a proxy or an emulator), else the base URL's host."""
+    env = os.environ if environ is None else environ
+    name = given if given is not None else env.get(SITE_VARIABLE, "").strip().lower() or None
+    return site_named(name) if name is not None else site_of(base_url)
 
 
 def timeout_from(value: float | httpx.Timeout | None) -> httpx.Timeout:

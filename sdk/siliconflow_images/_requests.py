@@ -9,11 +9,10 @@ from typing import Any
 from siliconflow_models import MODELS, Site
 from siliconflow_models.capabilities import Task
 
-from . import _messages, rules
+from . import rules
 from ._config import ImageLimits
 from ._inputs import ImageInput, InputRefused, prepare
-from .catalog import size_for_aspect
-from .errors import RequestRefusedError
+from ._messages import SDK_WORDING, Wording
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,13 +37,16 @@ def prepare_request(
     aspect_ratio: str | None,
     site: Site | None,
     limits: ImageLimits,
+    wording: Wording = SDK_WORDING,
 ) -> Prepared:
     sent = rules.given(options)
     problems: list[str] = []
     if aspect_ratio is not None:
-        problems += _apply_aspect(model, aspect_ratio, sent)
+        problems += rules.apply_aspect_ratio(model, aspect_ratio, sent)
     given_images = rules.given(images)
-    problems += rules.problems(task, model, prompt, {**sent, **given_images}, site=site, limits=limits)
+    problems += rules.problems(
+        task, model, prompt, {**sent, **given_images}, site=site, limits=limits, wording=wording
+    )
     inputs = {}
     if not problems:
         # Files are read only for a request that will be sent.
@@ -54,7 +56,7 @@ def prepare_request(
             except InputRefused as exc:
                 problems.append(str(exc))
     if problems:
-        raise RequestRefusedError(_messages.refused(model, problems), model=model, problems=problems)
+        raise rules.refusal(model, problems)
     caps = MODELS.get(model)
     takes_batches = caps is None or caps.accepts("batch_size")
     return Prepared(
@@ -64,19 +66,3 @@ def prepare_request(
         parameters={**sent, **{f: found.summary for f, found in inputs.items()}},
         asked=int(sent.get("batch_size", 1)) if takes_batches else 1,
     )
-
-
-def _apply_aspect(model: str, aspect_ratio: str, sent: dict[str, Any]) -> list[str]:
-    """Turn `aspect_ratio` into the model's nearest recommended `image_size`, in `sent`."""
-    if "image_size" in sent:
-        return ["Give `aspect_ratio` or `image_size`, not both."]
-    caps = MODELS.get(model)
-    if caps is None:
-        return [
-            f"`aspect_ratio` needs a model whose sizes the table knows; {model} is not in it: give `image_size`."
-        ]
-    try:
-        sent["image_size"] = size_for_aspect(caps, aspect_ratio).size
-    except ValueError as exc:
-        return [f"`aspect_ratio`={aspect_ratio!r:.40}: {exc}."]
-    return []

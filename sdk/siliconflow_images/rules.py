@@ -21,7 +21,7 @@ from . import _messages
 from ._config import DEFAULT_LIMITS, ImageLimits
 from ._messages import SDK_WORDING, Wording
 from ._redact import clip
-from .catalog import models_for
+from .catalog import models_for, size_for_aspect
 from .errors import RequestRefusedError
 
 LISTED: Final = 20
@@ -49,7 +49,12 @@ def check(
         task, model, prompt, options, site=site, available=available, limits=limits, wording=wording
     )
     if found:
-        raise RequestRefusedError(_messages.refused(model, found), model=model, problems=found)
+        raise refusal(model, found)
+
+
+def refusal(model: str, found: list[str]) -> RequestRefusedError:
+    """The error for these problems: every one listed, and that nothing was sent or billed."""
+    return RequestRefusedError(_messages.refused(model, found), model=model, problems=found)
 
 
 def problems(
@@ -178,3 +183,19 @@ def _prompt_hint(task: Task) -> str:
     if task == "edit":
         return "say what to change in the image, e.g. 'make the sky stormy'."
     return "describe the picture to make, e.g. 'a lighthouse at dusk, oil painting'."
+
+
+def apply_aspect_ratio(model: str, aspect_ratio: str, sent: dict[str, Any]) -> list[str]:
+    """Turn `aspect_ratio` into the model's nearest recommended `image_size`, in `sent`; the problems, if any."""
+    if "image_size" in sent:
+        return ["Give `aspect_ratio` or `image_size`, not both."]
+    caps = MODELS.get(model)
+    if caps is None:
+        return [
+            f"`aspect_ratio` needs a model whose sizes the table knows; {model} is not in it: give `image_size`."
+        ]
+    try:
+        sent["image_size"] = size_for_aspect(caps, aspect_ratio).size
+    except ValueError as exc:
+        return [f"`aspect_ratio`={aspect_ratio!r:.40}: {exc}."]
+    return []

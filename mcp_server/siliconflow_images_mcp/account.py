@@ -1,0 +1,52 @@
+"""What the account offers now (`GET /models`), asked once and remembered for a while.
+
+The live list beats the table: a model absent from it is refused before sending, and the
+default model is one it offers. When it cannot be had (no key, no network), the table decides.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Final
+
+import anyio
+
+from siliconflow_images import AsyncSiliconFlow, SiliconFlowError
+
+logger = logging.getLogger(__name__)
+
+FRESH_FOR: Final = 600.0
+"""Seconds a fetched list is trusted; SiliconFlow changes its catalogue, not by the minute."""
+RETRY_AFTER_FAILURE: Final = 60.0
+
+
+class AccountModels:
+    def __init__(self) -> None:
+        self._ids: frozenset[str] | None = None
+        self._error: str | None = None
+        self._fetched_at = -float("inf")
+        self._lock = anyio.Lock()
+
+    async def available(
+        self, client: AsyncSiliconFlow, *, fresh: bool = False
+    ) -> tuple[frozenset[str] | None, str | None]:
+        """(the ids the account offers, or None; why not, if not)."""
+        async with self._lock:
+            age = time.monotonic() - self._fetched_at
+            stale = age > (FRESH_FOR if self._ids is not None else RETRY_AFTER_FAILURE)
+            if fresh or stale:
+                await self._fetch(client)
+            return self._ids, self._error
+
+    async def _fetch(self, client: AsyncSiliconFlow) -> None:
+        self._fetched_at = time.monotonic()
+        try:
+            models = await client.models.list()
+        except SiliconFlowError as exc:
+            # Keep what was known before: an old list is better than none.
+            self._error = str(exc)
+            logger.warning("could not fetch the account's model list: %s", exc)
+            return
+        self._ids = frozenset(model.id for model in models)
+        self._error = None

@@ -1,0 +1,30 @@
+"""The one place where the SDK's errors become `ToolError` messages a model reads.
+
+The SDK's sentences already say what happened and what to try, in this server's words (its
+`Wording`); here they get what only the server knows (where the ledger is), and one more pass
+of redaction, so no path through a tool can show the key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from mcp.server.mcpserver.exceptions import ToolError
+
+from siliconflow_images import DownloadError, SaveError, SiliconFlowError, Wording
+
+WORDING = Wording(generate="generate_image", edit="edit_image", list_models="list_models")
+
+
+@contextmanager
+def as_tool_errors(redact: Callable[[str], str], ledger: Path) -> Iterator[None]:
+    try:
+        yield
+    except ToolError as exc:
+        raise ToolError(redact(str(exc))) from None
+    except (DownloadError, SaveError) as exc:
+        raise ToolError(redact(f"{exc}\nThe ledger {ledger} records them too.")) from None
+    except SiliconFlowError as exc:
+        raise ToolError(redact(str(exc))) from None

@@ -8,7 +8,7 @@ PIP    := $(BIN)/python -m pip --disable-pip-version-check -q
 .PHONY: help install generate check-generated lint test demo bench contract-live emulator clean
 
 help:
-	@echo "make demo            offline tour: MCP client -> siliconflow-images mcp --offline -> emulator"
+	@echo "make demo            offline tour: an MCP client drives siliconflow-images mcp --offline"
 	@echo "make test            everything CI runs: check-generated, lint, pytest"
 	@echo "make generate        regenerate generated/ from openapi/siliconflow.yaml"
 	@echo "make check-generated fail if generated/ differs from what the spec gives"
@@ -21,17 +21,18 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --upgrade pip
 
-# One stamp per set of extras, so `make demo` does not wait for the dev tools.
+# One stamp per dependency group, so `make demo` does not wait for the dev tools. The groups
+# (PEP 735) stay out of the published metadata; pip reads them from pyproject.toml.
 $(VENV)/.runtime: pyproject.toml | $(BIN)/python
 	$(PIP) install -e .
 	@touch $@
 
 $(VENV)/.dev: pyproject.toml | $(BIN)/python
-	$(PIP) install -e '.[dev]'
+	$(PIP) install -e . --group dev
 	@touch $(VENV)/.runtime $@
 
 $(VENV)/.bench: pyproject.toml | $(BIN)/python
-	$(PIP) install -e '.[dev,bench]'
+	$(PIP) install -e . --group bench
 	@touch $(VENV)/.runtime $(VENV)/.dev $@
 
 install: $(VENV)/.dev

@@ -25,7 +25,7 @@ import httpx
 
 from .._clock import Clock, SystemClock
 from ..errors import SiliconFlowError
-from . import commands, exits
+from . import commands, exits, messages
 from .batch import batch
 from .exits import UsageError
 from .output import Output
@@ -93,7 +93,7 @@ def run(
     except (UsageError, SiliconFlowError) as exc:
         message = str(exc)
         if settings is not None and isinstance(exc, SiliconFlowError):
-            message = Context(args, out, settings, clock, env, sys.stdin).describe(exc)
+            message = messages.describe(exc, base_url=settings.base_url, site=settings.site)
         return failed(out, args.command, exc, message)
     except KeyboardInterrupt:
         out.note("Interrupted.")

@@ -260,6 +260,11 @@ def batch(ctx: Context) -> int:
         done_before += not left
     if ctx.args.dry_run:
         return dry_run(ctx, lines, calls, done_before, manifest_path)
+    try:
+        manifest_path.parent.mkdir(parents=True, exist_ok=True)
+        manifest_path.open("a").close()
+    except OSError as exc:
+        raise UsageError(messages.manifest_unwritable(manifest_path, exc.strerror or str(exc))) from None
     run = BatchRun(ctx, lines, calls, folder, manifest_path, done_before)
     try:
         anyio.run(run.run)

@@ -42,9 +42,10 @@ def read(path: Path) -> list[dict[str, Any]]:
 def done(records: list[dict[str, Any]], requests: dict[int, dict[str, Any]]) -> Done:
     """The calls recorded as made for the request each line asks for now."""
     return {
-        (record["line"], record.get("call", 1) - 1)
+        (record["line"], record["call"] - 1)
         for record in records
-        if record.get("error") is None
+        if isinstance(record.get("call"), int)
+        and record.get("error") is None
         and record.get("paths")
         and requests.get(record["line"]) == record.get("request")
     }

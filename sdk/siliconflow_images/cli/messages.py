@@ -77,6 +77,10 @@ def manifest_exists(manifest: Path, records: int) -> str:
     )
 
 
+def manifest_unwritable(manifest: Path, reason: str) -> str:
+    return f"The manifest {manifest} cannot be written ({reason}): give another with --manifest PATH."
+
+
 def interrupted(done: int, total: int, manifest: Path) -> str:
     return (
         f"Interrupted: {done} of {total} line{'s' if total != 1 else ''} done, recorded in {manifest}. "
@@ -125,7 +129,8 @@ def batch_summary(
 def pacing_summary(waited: float, rate_limited: int, interval: float) -> str:
     text = f"Paced: waited {_duration(waited)} in all for turns."
     if rate_limited:
-        pace = f"{60 / interval:.3g} images a minute" if interval else "unpaced"
+        rate = 60 / interval if interval else 0
+        pace = f"{rate:.3g} image{'s' if rate != 1 else ''} a minute" if rate else "unpaced"
         text += f" SiliconFlow answered 429 {rate_limited} time{'s' if rate_limited != 1 else ''}; the pace ended at {pace}."
     return text
 

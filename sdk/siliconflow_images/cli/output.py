@@ -112,7 +112,7 @@ class Bars:
         name = f"line {call.line}" if call.line else "request"
         part = f" ({call.index + 1}/{call.of})" if call.of > 1 else ""
         images = f", {call.count} images" if call.count > 1 else ""
-        return self._progress.add_task(f"{name}{part}{images}", total=None, status="queued")
+        return self._progress.add_task(f"{name}{part}{images}", total=None, status="starting")
 
     def pacing(self, task: TaskID | None, seconds: float) -> None:
         self._status(task, f"waiting {seconds:.0f} s for the pace")

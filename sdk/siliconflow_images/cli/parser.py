@@ -29,6 +29,18 @@ EPILOG: Final = (
 )
 
 
+BATCH_EPILOG: Final = (
+    "file format: one JSON object per line; blank lines and lines starting with # are skipped,\n"
+    "a line that is a JSON string is a prompt. Fields (API name, or its short name):\n"
+    "  prompt (required), model, n | batch_size, image_size | size, aspect_ratio | aspect,\n"
+    "  seed, num_inference_steps | steps, cfg, guidance_scale | guidance,\n"
+    "  negative_prompt | negative, output_format | format, prompt_enhancement | enhance,\n"
+    "  image, image2, image3 (a file relative to FILE's folder, a URL or a data: URI: an edit)\n"
+    '  {"prompt": "a red fox in snow", "model": "Qwen/Qwen-Image", "aspect": "16:9", "seed": 7}\n'
+    "\nexample: siliconflow-images batch prompts.jsonl --ipm 2 -o out   (then again with --resume)"
+)
+
+
 def package_version() -> str:
     try:
         return version("siliconflow-images")
@@ -157,11 +169,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {package_version()}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+    raw = argparse.RawDescriptionHelpFormatter
     common, api, request, running = _common(), _api(), _request(), _running()
 
     generate = commands.add_parser(
         "generate",
         parents=[request, running, api, common],
+        formatter_class=raw,
         help="make images from a prompt",
         description="Make images from PROMPT, save them, and print their paths.",
         epilog=f"example: {PROG} generate 'a lighthouse at dusk, oil painting' -n 4 --aspect 16:9",
@@ -173,6 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
     edit = commands.add_parser(
         "edit",
         parents=[request, running, api, common],
+        formatter_class=raw,
         help="edit an image (or combine up to three) following a prompt",
         description="Edit IMAGE following PROMPT (IMAGE2 and IMAGE3 are combined with it where the "
         "model takes them). Each image is a file, an http(s) URL or a data: URI.",
@@ -191,6 +206,8 @@ def build_parser() -> argparse.ArgumentParser:
     batch = commands.add_parser(
         "batch",
         parents=[running, api, common],
+        formatter_class=raw,
+        epilog=BATCH_EPILOG,
         help="run a JSON-lines file of requests, paced and resumable",
         description="Run FILE, one JSON request per line (the fields of generate, by their option or "
         "API names), pacing the calls and recording each result in a manifest as it comes.",

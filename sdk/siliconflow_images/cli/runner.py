@@ -46,12 +46,6 @@ class Outcome:
     seed: int | None = None
     trace_id: str | None = None
     error: SiliconFlowError | None = None
-    rounds: int = 1
-    """1, or more when the call was put back after 429s."""
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
 
 
 def stops_the_run(error: SiliconFlowError) -> bool:
@@ -110,24 +104,25 @@ class Runner:
             sending=lambda: self._bars.sending(task),
         )
         token = CURRENT_GATE.set(gate)
+        rounds = 1
         try:
-            for attempt in range(1, MAX_ROUNDS + 1):
+            while True:
                 try:
                     generation = await self._send(call)
                     paths = await generation.save(
                         self._folder, observe=lambda _index, chunk: self._bars.downloaded(task, len(chunk))
                     )
                 except RateLimitError as exc:
-                    if attempt < MAX_ROUNDS:
-                        continue  # the 429s paused the gate; this waits there again
+                    if rounds < MAX_ROUNDS:
+                        rounds += 1
+                        continue  # the 429s paused and slowed the gate; the call waits there again
                     self.stop(messages.rate_limited_out(MAX_ROUNDS))
-                    return Outcome(call, error=exc, rounds=attempt)
+                    return Outcome(call, error=exc)
                 except (DownloadError, SaveError) as exc:
-                    return Outcome(call, list(exc.saved), error=exc, rounds=attempt)
+                    return Outcome(call, list(exc.saved), error=exc)
                 except SiliconFlowError as exc:
-                    return Outcome(call, error=exc, rounds=attempt)
-                return Outcome(call, paths, generation.seed, generation.trace_id, rounds=attempt)
-            raise AssertionError("unreachable")
+                    return Outcome(call, error=exc)
+                return Outcome(call, paths, generation.seed, generation.trace_id)
         finally:
             CURRENT_GATE.reset(token)
             self._bars.finish(task)

@@ -293,5 +293,7 @@ def dry_run(ctx: Context, lines: list[Line], calls: list[Call], done_before: int
             }
         )
     else:
-        ctx.out.note(messages.dry_run(len(lines), done_before, len(calls), images, seconds, manifest_path))
+        ctx.out.note(
+            messages.dry_run(len(lines), done_before, len(calls), images, ipm, seconds, manifest_path)
+        )
     return exits.OK

@@ -16,6 +16,7 @@ from ..errors import RequestRefusedError
 from ..types import Model
 from . import exits, messages
 from .exits import UsageError
+from .output import is_terminal
 from .pacing import Pacer
 from .parser import request_fields
 from .requests import ImageRequest, build, normalize, per_call
@@ -205,6 +206,9 @@ def _table(ctx: Context, rows: list[dict[str, Any]], live: bool) -> None:
             sizes if row["in_table"] else "?",
         ]
         table.add_row(*cells)
-    console = Console(file=ctx.out.stdout, width=None if ctx.out.interactive else 160, highlight=False)
+    # A pipe gets the whole table on long lines; a terminal, its own width.
+    console = Console(
+        file=ctx.out.stdout, width=None if is_terminal(ctx.out.stdout) else 160, highlight=False
+    )
     console.print(table)
     console.print("* the default for its task here", highlight=False)

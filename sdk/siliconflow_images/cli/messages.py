@@ -135,9 +135,15 @@ def pacing_summary(waited: float, rate_limited: int, interval: float) -> str:
     return text
 
 
-def dry_run(lines: int, before: int, calls: int, images: int, seconds: float | None, manifest: Path) -> str:
+def dry_run(
+    lines: int, before: int, calls: int, images: int, ipm: float | None, seconds: float | None, manifest: Path
+) -> str:
     done = f" ({before} already done)" if before else ""
-    pace = f" At that pace it takes at least {_duration(seconds)}." if seconds is not None else ""
+    pace = (
+        f" At {ipm:g} images a minute that takes at least {_duration(seconds)}."
+        if ipm and seconds is not None
+        else ""
+    )
     return (
         f"{lines} line{'s' if lines != 1 else ''}{done}: {calls} call{'s' if calls != 1 else ''} to make, "
         f"{images} image{'s' if images != 1 else ''}.{pace} Manifest: {manifest}. Nothing was sent (--dry-run)."

@@ -1,0 +1,150 @@
+"""Every sentence the command line says of its own; the SDK's sentences (`_messages`) it reuses.
+
+Refusals and API errors are the SDK's words, with the command line's verbs (`WORDING`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Final
+
+from siliconflow_models import Site
+
+from .. import _messages
+from ..errors import APIStatusError, RateLimitError, SiliconFlowError
+
+PROG: Final = "siliconflow-images"
+
+WORDING: Final = _messages.Wording(
+    generate=f"{PROG} generate",
+    edit=f"{PROG} edit",
+    list_models=f"{PROG} models",
+)
+
+PLACEHOLDER: Final = (
+    "Offline: these are placeholder images drawn by the built-in emulator, not made by SiliconFlow. "
+    "Nothing was sent to SiliconFlow and nothing was billed."
+)
+
+
+def describe(error: SiliconFlowError, *, base_url: str, site: Site | None) -> str:
+    """The SDK's sentence for `error`, naming this command's verbs where it suggests one."""
+    # The client builds its errors with the SDK's wording; every fact it used is on the error.
+    if isinstance(error, APIStatusError):
+        return _messages.status(
+            error.status_code,
+            message=error.message,
+            code=error.code,
+            trace_id=error.trace_id,
+            retries=error.retries,
+            retry_after=error.retry_after if isinstance(error, RateLimitError) else None,
+            base_url=base_url,
+            site=site,
+            wording=WORDING,
+        )
+    return str(error)
+
+
+def refused(model: str, problems: Sequence[str]) -> str:
+    return _messages.refused(model, problems)
+
+
+def no_key(variable: str, base_url_variable: str) -> str:
+    return (
+        f"No API key: set {variable} to a key from cloud.siliconflow.cn (or from cloud.siliconflow.com, "
+        f"with {base_url_variable}=https://api.siliconflow.com/v1), or add --offline to try it with "
+        "placeholder images."
+    )
+
+
+def no_key_for_models(variable: str) -> str:
+    return (
+        f"No {variable}: showing the spec's model table only, not what your account offers. "
+        f"Set {variable} (or add --offline) to see the account's live list."
+    )
+
+
+def output_dir_unusable(folder: Path, reason: str) -> str:
+    return f"The output folder {folder} cannot be used ({reason}): give another with -o DIR."
+
+
+def manifest_exists(manifest: Path, records: int) -> str:
+    return (
+        f"{manifest} already records {records} result{'s' if records != 1 else ''} of this batch. "
+        "Add --resume to continue it without paying again for what is done, or give another --manifest "
+        "to start over."
+    )
+
+
+def manifest_unwritable(manifest: Path, reason: str) -> str:
+    return f"The manifest {manifest} cannot be written ({reason}): give another with --manifest PATH."
+
+
+def interrupted(done: int, total: int, manifest: Path) -> str:
+    return (
+        f"Interrupted: {done} of {total} line{'s' if total != 1 else ''} done, recorded in {manifest}. "
+        "Run the same command with --resume to continue where it stopped."
+    )
+
+
+def stopping(running: int) -> str:
+    return (
+        f"Stopping: finishing the {running} request{'s' if running != 1 else ''} under way so what is paid "
+        "for is saved (Ctrl-C again to quit at once)."
+    )
+
+
+def rate_limited_out(attempts: int) -> str:
+    return (
+        f"SiliconFlow kept rate limiting after {attempts} rounds of waiting: the account may have reached "
+        "its images-per-day limit. Lines not done are left for --resume."
+    )
+
+
+def stopped_early(error: str) -> str:
+    return f"Stopped the batch: every other line would fail the same way. {error}"
+
+
+def _duration(seconds: float) -> str:
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest} s" if minutes else f"{rest} s"
+
+
+def batch_summary(
+    done: int, total: int, before: int, images: int, failed: int, unsent: int, manifest: Path
+) -> str:
+    parts = [f"{done} of {total} line{'s' if total != 1 else ''} done"]
+    if before:
+        parts.append(f"{before} of them before this run")
+    parts.append(f"{images} image{'s' if images != 1 else ''} saved now")
+    if failed:
+        parts.append(f"{failed} failed")
+    if unsent:
+        parts.append(f"{unsent} not attempted")
+    again = " Run it again with --resume to retry what is not done." if failed or unsent else ""
+    return f"Batch: {', '.join(parts)}. Manifest: {manifest}.{again}"
+
+
+def pacing_summary(waited: float, rate_limited: int, interval: float) -> str:
+    text = f"Paced: waited {_duration(waited)} in all for turns."
+    if rate_limited:
+        rate = 60 / interval if interval else 0
+        pace = f"{rate:.3g} image{'s' if rate != 1 else ''} a minute" if rate else "unpaced"
+        text += f" SiliconFlow answered 429 {rate_limited} time{'s' if rate_limited != 1 else ''}; the pace ended at {pace}."
+    return text
+
+
+def dry_run(
+    lines: int, before: int, calls: int, images: int, ipm: float | None, seconds: float | None, manifest: Path
+) -> str:
+    done = f" ({before} already done)" if before else ""
+    pace = (
+        f" At {ipm:g} images a minute that takes at least {_duration(seconds)}."
+        if ipm and seconds is not None
+        else ""
+    )
+    return (
+        f"{lines} line{'s' if lines != 1 else ''}{done}: {calls} call{'s' if calls != 1 else ''} to make, "
+        f"{images} image{'s' if images != 1 else ''}.{pace} Manifest: {manifest}. Nothing was sent (--dry-run)."
+    )

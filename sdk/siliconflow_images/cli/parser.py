@@ -1,0 +1,257 @@
+"""The command line's grammar: subcommands, options, and what each value must look like."""
+
+from __future__ import annotations
+
+import argparse
+import re
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any, Final
+
+from ..catalog import ASPECT_RATIOS, parse_aspect
+from . import exits
+from .messages import PROG
+from .requests import MAX_IMAGES
+from .session import ENVIRONMENT
+
+DEFAULT_CONCURRENCY: Final = 8
+PASSTHROUGH: Final = ("mcp", "emulator")
+"""Subcommands whose arguments go, untouched, to another program's own parser."""
+
+EPILOG: Final = (
+    "exit codes:\n"
+    "  0    success\n"
+    "  2    usage: a bad option or batch file, no API key\n"
+    "  3    refused before sending by the model's rules (nothing billed)\n"
+    "  4    SiliconFlow failed (error status, no answer, images not saved)\n"
+    "  5    partial: some requests succeeded, some failed\n"
+    "  130  interrupted\n"
+    "\nenvironment:\n" + "\n".join(f"  {name:<24} {what}" for name, what in ENVIRONMENT.items())
+)
+
+
+BATCH_EPILOG: Final = (
+    "file format: one JSON object per line; blank lines and lines starting with # are skipped,\n"
+    "a line that is a JSON string is a prompt. Fields (API name, or its short name):\n"
+    "  prompt (required), model, n | batch_size, image_size | size, aspect_ratio | aspect,\n"
+    "  seed, num_inference_steps | steps, cfg, guidance_scale | guidance,\n"
+    "  negative_prompt | negative, output_format | format, prompt_enhancement | enhance,\n"
+    "  image, image2, image3 (a file relative to FILE's folder, a URL or a data: URI: an edit)\n"
+    '  {"prompt": "a red fox in snow", "model": "Qwen/Qwen-Image", "aspect": "16:9", "seed": 7}\n'
+    "\nexample: siliconflow-images batch prompts.jsonl --ipm 2 -o out   (then again with --resume)"
+)
+
+
+def package_version() -> str:
+    try:
+        return version("siliconflow-images")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def _size(text: str) -> str:
+    if not re.fullmatch(r"[1-9][0-9]{1,4}x[1-9][0-9]{1,4}", text.strip()):
+        raise argparse.ArgumentTypeError(f"a size is WIDTHxHEIGHT, e.g. 1024x1024, not {text!r}")
+    return text.strip()
+
+
+def _aspect(text: str) -> str:
+    try:
+        parse_aspect(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text.strip()
+
+
+def _count(text: str) -> int:
+    value = int(text)
+    if not 1 <= value <= MAX_IMAGES:
+        raise argparse.ArgumentTypeError(f"must be 1 to {MAX_IMAGES}, not {value}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number, not {text}")
+    return value
+
+
+def _common() -> argparse.ArgumentParser:
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument("--json", action="store_true", help="print one JSON document on stdout (for scripts)")
+    parent.add_argument("-v", "--verbose", action="store_true", help="log requests and retries to stderr")
+    return parent
+
+
+def _api() -> argparse.ArgumentParser:
+    parent = argparse.ArgumentParser(add_help=False)
+    where = parent.add_mutually_exclusive_group()
+    where.add_argument(
+        "--offline",
+        action="store_true",
+        help="use the built-in emulator: placeholder images, no key, nothing billed",
+    )
+    where.add_argument("--base-url", help="API base URL (SILICONFLOW_BASE_URL)")
+    parent.add_argument(
+        "--timeout",
+        type=_positive_float,
+        metavar="SECONDS",
+        help="wait this long for an answer (SILICONFLOW_TIMEOUT)",
+    )
+    return parent
+
+
+def _request(*, sizes: bool = True) -> argparse.ArgumentParser:
+    parent = argparse.ArgumentParser(add_help=False)
+    group = parent.add_argument_group("request")
+    group.add_argument("-m", "--model", help="model name (default: the site's default; see `models`)")
+    group.add_argument("-n", type=_count, default=1, help=f"how many images (1 to {MAX_IMAGES}; default 1)")
+    if sizes:
+        shape = group.add_mutually_exclusive_group()
+        shape.add_argument("--size", type=_size, metavar="WxH", help="image_size, e.g. 1328x1328")
+        shape.add_argument(
+            "--aspect",
+            type=_aspect,
+            metavar="W:H",
+            help=f"the model's recommended size nearest this ratio ({', '.join(ASPECT_RATIOS)})",
+        )
+    group.add_argument("--seed", type=int, help="seed; several calls use seed, seed+1, ...")
+    group.add_argument("--steps", type=int, help="num_inference_steps")
+    group.add_argument("--cfg", type=float, help="cfg (Qwen models)")
+    group.add_argument("--guidance", type=float, help="guidance_scale (Kolors)")
+    group.add_argument("--negative", metavar="TEXT", help="negative_prompt: what to keep out of the image")
+    group.add_argument("--format", choices=["png", "jpeg"], help="output_format (FLUX.2-pro)")
+    group.add_argument(
+        "--enhance",
+        action=argparse.BooleanOptionalAction,
+        help="prompt_enhancement (FLUX.1-schnell)",
+    )
+    return parent
+
+
+def _running() -> argparse.ArgumentParser:
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument(
+        "-o",
+        "--output-dir",
+        metavar="DIR",
+        help="where images go (default: SILICONFLOW_OUTPUT_DIR, else the current folder)",
+    )
+    parent.add_argument(
+        "--concurrency",
+        type=_positive_int,
+        default=DEFAULT_CONCURRENCY,
+        metavar="N",
+        help=f"calls under way at once, at most (default {DEFAULT_CONCURRENCY})",
+    )
+    parent.add_argument(
+        "--ipm",
+        type=_positive_float,
+        metavar="N",
+        help="images per minute at most (default: unpaced; 429s slow it down either way)",
+    )
+    return parent
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Create and edit images with SiliconFlow's image API.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {package_version()}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+    raw = argparse.RawDescriptionHelpFormatter
+    common, api, request, running = _common(), _api(), _request(), _running()
+
+    generate = commands.add_parser(
+        "generate",
+        parents=[request, running, api, common],
+        formatter_class=raw,
+        help="make images from a prompt",
+        description="Make images from PROMPT, save them, and print their paths.",
+        epilog=f"example: {PROG} generate 'a lighthouse at dusk, oil painting' -n 4 --aspect 16:9",
+    )
+    generate.add_argument(
+        "prompt", nargs="?", metavar="PROMPT", help="what to draw; - (or none, piped) reads stdin"
+    )
+
+    edit = commands.add_parser(
+        "edit",
+        parents=[request, running, api, common],
+        formatter_class=raw,
+        help="edit an image (or combine up to three) following a prompt",
+        description="Edit IMAGE following PROMPT (IMAGE2 and IMAGE3 are combined with it where the "
+        "model takes them). Each image is a file, an http(s) URL or a data: URI.",
+        epilog=f"example: {PROG} edit photo.png 'make the sky stormy'",
+    )
+    edit.add_argument("inputs", nargs="+", metavar="IMAGE [IMAGE2 IMAGE3] PROMPT")
+
+    commands.add_parser(
+        "models",
+        parents=[api, common],
+        help="the spec's model table, joined with what your account offers",
+        description="List image models: the spec's table, joined with the account's live list when a "
+        "key is set (or --offline).",
+    )
+
+    batch = commands.add_parser(
+        "batch",
+        parents=[running, api, common],
+        formatter_class=raw,
+        epilog=BATCH_EPILOG,
+        help="run a JSON-lines file of requests, paced and resumable",
+        description="Run FILE, one JSON request per line (the fields of generate, by their option or "
+        "API names), pacing the calls and recording each result in a manifest as it comes.",
+    )
+    batch.add_argument("file", metavar="FILE", help="JSON lines: one request object per line")
+    batch.add_argument("-m", "--model", help="model for lines that name none")
+    batch.add_argument(
+        "--manifest",
+        metavar="PATH",
+        help="where results are recorded (default: <output dir>/<FILE stem>.manifest.jsonl)",
+    )
+    batch.add_argument("--resume", action="store_true", help="skip what the manifest records as done")
+    batch.add_argument(
+        "--dry-run", action="store_true", help="check the file and show the plan; send nothing"
+    )
+
+    for name, what in (
+        ("mcp", "start the MCP server (its options: mcp --help)"),
+        ("emulator", "start the local emulator (its options: emulator --help)"),
+    ):
+        commands.add_parser(name, help=what, add_help=False)
+    return parser
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    """Parsed options; SystemExit(2) with argparse's message on a usage error."""
+    args = build_parser().parse_args(argv)
+    if args.command is None:
+        raise SystemExit(exits.USAGE)
+    return args
+
+
+def request_fields(args: argparse.Namespace) -> dict[str, Any]:
+    """The request fields an invocation gives, by their API names (None: not given)."""
+    return {
+        "model": args.model,
+        "n": args.n,
+        "image_size": getattr(args, "size", None),
+        "aspect_ratio": getattr(args, "aspect", None),
+        "seed": args.seed,
+        "num_inference_steps": args.steps,
+        "cfg": args.cfg,
+        "guidance_scale": args.guidance,
+        "negative_prompt": args.negative,
+        "output_format": args.format,
+        "prompt_enhancement": args.enhance,
+    }

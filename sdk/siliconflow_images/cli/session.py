@@ -1,0 +1,179 @@
+"""Where a run's settings and client come from: options first, then the environment, or --offline.
+
+`--offline` runs the emulator in this process, as the MCP server's `--offline` does, and points
+the SDK at it with a key of its own: the user's key is never sent to it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator, Mapping
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final, TextIO
+
+import httpx
+
+from siliconflow_models import Site
+
+from .. import _http
+from .._client import AsyncSiliconFlow
+from .._clock import Clock
+from .._config import API_KEY_VARIABLE, BASE_URL_VARIABLE, api_key_from, base_url_from, site_of
+from ..errors import SiliconFlowError
+from . import messages
+from .exits import UsageError
+from .output import Output
+from .pacing import PacedTransport, Pacer
+
+OUTPUT_DIR_VARIABLE: Final = "SILICONFLOW_OUTPUT_DIR"
+TIMEOUT_VARIABLE: Final = "SILICONFLOW_TIMEOUT"
+OFFLINE_KEY: Final = "offline-emulator"
+"""The emulator takes any key; this one keeps the Authorization header well formed."""
+
+ENVIRONMENT: Final[Mapping[str, str]] = {
+    API_KEY_VARIABLE: "API key (not needed with --offline, nor by `models`)",
+    BASE_URL_VARIABLE: "API base URL (default https://api.siliconflow.cn/v1; --base-url)",
+    OUTPUT_DIR_VARIABLE: "where images go when -o is not given (default: the current folder)",
+    TIMEOUT_VARIABLE: "seconds to wait for one answer (default 120; --timeout)",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """What a run talks to, resolved once."""
+
+    base_url: str
+    site: Site | None
+    offline: bool
+    timeout: float | None
+    api_key: str | None = field(repr=False)
+    missing_key: str | None
+    """Why there is no key (a sentence), when there is none."""
+
+    @classmethod
+    def load(
+        cls,
+        env: Mapping[str, str],
+        *,
+        base_url: str | None,
+        timeout: float | None,
+        offline_url: str | None = None,
+    ) -> Settings:
+        """From options and `env`; `offline_url` is a running emulator's, when --offline."""
+        timeout = timeout if timeout is not None else _timeout(env)
+        if offline_url is not None:
+            return cls(offline_url, None, True, timeout, OFFLINE_KEY, None)
+        try:
+            url = base_url_from(base_url, env)
+        except SiliconFlowError as exc:
+            raise UsageError(str(exc)) from None
+        key, missing = None, None
+        if not env.get(API_KEY_VARIABLE, "").strip():
+            missing = messages.no_key(API_KEY_VARIABLE, BASE_URL_VARIABLE)
+        else:
+            try:
+                key = api_key_from(None, env)
+            except SiliconFlowError as exc:
+                missing = str(exc)
+        return cls(url, site_of(url), False, timeout, key, missing)
+
+
+def _timeout(env: Mapping[str, str]) -> float | None:
+    raw = env.get(TIMEOUT_VARIABLE, "").strip()
+    if not raw:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        value = 0.0
+    if not 0 < value < float("inf"):
+        raise UsageError(f"{TIMEOUT_VARIABLE}={raw[:40]!r} is not a positive number of seconds.")
+    return value
+
+
+def output_dir(given: str | None, env: Mapping[str, str]) -> Path:
+    """-o (from the current folder), else SILICONFLOW_OUTPUT_DIR, else the current folder.
+
+    A relative SILICONFLOW_OUTPUT_DIR is taken from the home folder, as the MCP server takes it:
+    one variable, one meaning, wherever it is set.
+    """
+    if given:
+        return Path(given).expanduser().absolute()
+    configured = env.get(OUTPUT_DIR_VARIABLE, "").strip()
+    if configured:
+        folder = Path(configured).expanduser()
+        return folder if folder.is_absolute() else Path.home() / folder
+    return Path.cwd()
+
+
+def check_folder(folder: Path) -> None:
+    """Refuse, before anything is paid for, a folder the images could not be saved into."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(messages.output_dir_unusable(folder, exc.strerror or str(exc))) from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UsageError(messages.output_dir_unusable(folder, "not writable"))
+
+
+@contextmanager
+def offline_emulator() -> Iterator[str]:
+    """The emulator in a background thread, on a free loopback port; yields its base URL."""
+    from siliconflow_emulator import EmulatorSettings, Faults, run_in_thread
+
+    with run_in_thread(
+        EmulatorSettings(api_keys=frozenset(), faults=Faults()), host="127.0.0.1", port=0
+    ) as running:
+        yield running.base_url
+
+
+@asynccontextmanager
+async def open_client(
+    settings: Settings, *, clock: Clock, pacer: Pacer, transport: httpx.AsyncBaseTransport | None = None
+) -> AsyncIterator[AsyncSiliconFlow]:
+    """The SDK's async client, its generation requests paced; UsageError when there is no key.
+
+    `transport` is closed at the end, as an httpx client closes the transport it is given.
+    """
+    if settings.api_key is None:
+        raise UsageError(settings.missing_key or messages.no_key(API_KEY_VARIABLE, BASE_URL_VARIABLE))
+    inner = httpx.AsyncHTTPTransport(limits=_http.POOL_LIMITS) if transport is None else transport
+    paced = PacedTransport(inner, pacer)
+    client = AsyncSiliconFlow(
+        api_key=settings.api_key,
+        base_url=settings.base_url,
+        timeout=settings.timeout,
+        clock=clock,
+        transport=paced,
+    )
+    try:
+        yield client
+    finally:
+        await client.aclose()
+        await paced.aclose()
+
+
+@dataclass(slots=True)
+class Context:
+    """Everything a subcommand needs, made once by `run()`; tests pass their own clock and transport."""
+
+    args: Any
+    out: Output
+    settings: Settings
+    clock: Clock
+    env: Mapping[str, str]
+    stdin: TextIO
+    transport: httpx.AsyncBaseTransport | None = None
+
+    def client(self, pacer: Pacer) -> AbstractAsyncContextManager[AsyncSiliconFlow]:
+        return open_client(self.settings, clock=self.clock, pacer=pacer, transport=self.transport)
+
+    def describe(self, error: SiliconFlowError) -> str:
+        return messages.describe(error, base_url=self.settings.base_url, site=self.settings.site)
+
+    def output_dir(self) -> Path:
+        folder = output_dir(self.args.output_dir, self.env)
+        check_folder(folder)
+        return folder

@@ -1,0 +1,198 @@
+"""The command itself: help, version, exit codes, error sentences, --json failures, the key, progress, pass-through."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from cli_support import SECRET_KEY, CountingTransport, Result, batch_file, manifest_records
+
+from siliconflow_emulator import RunningEmulator
+from siliconflow_images.cli import exits
+
+Cli = Callable[..., Result]
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_no_arguments_prints_help_instead_of_waiting(cli: Cli) -> None:
+    result = cli()
+
+    assert result.code == exits.USAGE
+    for command in ("generate", "edit", "models", "batch", "mcp", "emulator"):
+        assert command in result.out
+    assert "exit codes" in result.out and "SILICONFLOW_OUTPUT_DIR" in result.out
+
+
+def test_version(cli: Cli) -> None:
+    result = cli("--version")
+
+    assert result.code == 0 and result.out.startswith("siliconflow-images ")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["generate", "x", "--size", "big"],
+        ["generate", "x", "--aspect", "wide"],
+        ["generate", "x", "--size", "64x64", "--aspect", "1:1"],
+        ["generate", "x", "-n", "0"],
+        ["batch"],
+        ["frobnicate"],
+    ],
+)
+def test_usage_errors_exit_2(cli: Cli, args: list[str], transport: CountingTransport) -> None:
+    result = cli(*args)
+
+    assert result.code == exits.USAGE and result.err
+    assert transport.generations == 0
+
+
+def test_a_missing_prompt_on_a_terminal_is_a_usage_error_not_a_wait(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("sys.stdin", Terminal())
+
+    result = cli("generate")
+
+    assert result.code == exits.USAGE and "PROMPT" in result.err
+
+
+def test_refusal_exits_3_in_the_commands_own_words(cli: Cli, transport: CountingTransport) -> None:
+    result = cli("generate", "x", "-m", "Qwen/Qwen-Image-Edit", "--json")
+
+    assert result.code == exits.REFUSED
+    assert "use siliconflow-images edit" in result.err and "client.images" not in result.err
+    doc = result.json()
+    assert doc["exit_code"] == 3 and doc["error"]["type"] == "RequestRefusedError"
+    assert transport.generations == 0
+
+
+def test_option_the_model_does_not_take_is_refused(cli: Cli) -> None:
+    result = cli("generate", "x", "-m", "Kwai-Kolors/Kolors", "--cfg", "4")
+
+    assert result.code == exits.REFUSED and "`cfg` does not apply" in result.err
+
+
+def test_api_errors_exit_4_and_never_show_the_key(cli: Cli, emulator: RunningEmulator) -> None:
+    emulator.settings.api_keys = frozenset({"sk-some-other-key"})
+
+    result = cli("generate", "x", "--size", "64x64", "--json")
+
+    assert result.code == exits.API
+    [error] = result.json()["errors"]
+    assert error["type"] == "AuthenticationError" and "401" in error["message"]
+    assert "Traceback" not in result.err
+    # The cli fixture checks every output for any piece of SECRET_KEY; make sure it was in play.
+    assert os.environ["SILICONFLOW_API_KEY"] == SECRET_KEY
+
+
+def test_some_calls_failing_is_partial(cli: Cli, emulator: RunningEmulator) -> None:
+    emulator.settings.faults.gateway_timeout = 2  # the first call meets it twice: 504, retried once, 504
+
+    result = cli(
+        "generate", "x", "-m", "Qwen/Qwen-Image", "-n", "3", "--size", "64x64", "--concurrency", "1", "--json"
+    )
+
+    assert result.code == exits.PARTIAL
+    doc = result.json()
+    assert len(doc["images"]) == 2
+    [error] = doc["errors"]
+    assert error["type"] == "GatewayTimeoutError" and error["maybe_billed"] is True
+
+
+def test_no_key_is_a_usage_error_that_suggests_offline(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SILICONFLOW_API_KEY")
+
+    result = cli("generate", "x", "--json")
+
+    assert result.code == exits.USAGE
+    assert "SILICONFLOW_API_KEY" in result.err and "--offline" in result.err
+    assert result.json()["error"]["exit_code"] == exits.USAGE
+
+
+def test_progress_bars_only_on_a_terminal(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    out, err = Terminal(), Terminal()
+    monkeypatch.setattr("sys.stdout", out)
+    monkeypatch.setattr("sys.stderr", err)
+
+    result = cli("generate", "x", "-n", "2", "-m", "Qwen/Qwen-Image", "--size", "64x64")
+
+    assert result.code == 0
+    assert "request (1/2)" in err.getvalue() and "\x1b[" in err.getvalue()  # the live display, on stderr
+    assert out.getvalue().count(".png") == 2 and "\x1b[" not in out.getvalue()
+
+
+def test_no_progress_when_piped(cli: Cli) -> None:
+    result = cli("generate", "x", "--size", "64x64")
+
+    assert "\x1b[" not in result.out + result.err
+
+
+def test_mcp_and_emulator_take_their_own_arguments(cli: Cli, capsys: pytest.CaptureFixture[str]) -> None:
+    mcp = cli("mcp", "--help")
+    emulator = cli("emulator", "--help")
+
+    assert mcp.code == 0 and "--transport" in mcp.out and "siliconflow-images mcp" in mcp.out
+    assert emulator.code == 0 and "--rate-limit" in emulator.out
+    assert cli("emulator", "--port", "nope").code == exits.USAGE
+
+
+def test_console_script_entry(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "siliconflow_images.cli", "--version"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert done.returncode == 0 and done.stdout.startswith("siliconflow-images")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child is POSIX")
+def test_ctrl_c_finishes_the_calls_under_way_and_records_them(
+    cwd: Path, emulator: RunningEmulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    emulator.settings.faults.fixed_latency = 0.3
+    batch_file(cwd / "jobs.jsonl", [{"prompt": f"p{n}", "size": "64x64"} for n in range(40)])
+    manifest = cwd / "jobs.manifest.jsonl"
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "siliconflow_images.cli",
+            "batch",
+            "jobs.jsonl",
+            "--concurrency",
+            "2",
+            "--json",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 30
+    while not (manifest.exists() and len(manifest_records(manifest)) >= 2) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    child.send_signal(signal.SIGINT)
+    out, err = child.communicate(timeout=30)
+
+    assert child.returncode == exits.INTERRUPTED, err
+    assert "Stopping" in err and "--resume" in err and "Traceback" not in err
+    doc = json.loads(out)
+    assert doc["interrupted"] is True and 2 <= doc["done"] < 40
+    # Every call that went out was let finish: each is in the manifest and its file on disk.
+    records = manifest_records(manifest)
+    assert len(records) == doc["done"] == len(list(cwd.glob("*.png")))
+    assert all(r["error"] is None for r in records)

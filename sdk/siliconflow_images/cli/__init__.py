@@ -25,7 +25,7 @@ import httpx
 
 from .._clock import Clock, SystemClock
 from ..errors import SiliconFlowError
-from . import commands, exits, messages
+from . import commands, exits
 from .batch import batch
 from .exits import UsageError
 from .output import Output
@@ -81,20 +81,15 @@ def run(
     settings: Settings | None = None
     try:
         with ExitStack() as stack:
-            offline = stack.enter_context(offline_emulator()) if getattr(args, "offline", False) else None
             settings = Settings.load(
-                env,
-                base_url=getattr(args, "base_url", None),
-                timeout=getattr(args, "timeout", None),
-                offline_url=offline,
+                env, base_url=getattr(args, "base_url", None), timeout=getattr(args, "timeout", None)
             )
+            if getattr(args, "offline", False):
+                settings = settings.offline_at(stack.enter_context(offline_emulator(settings.site)))
             ctx = Context(args, out, settings, clock, env, sys.stdin, transport)
             return COMMANDS[args.command](ctx)
     except (UsageError, SiliconFlowError) as exc:
-        message = str(exc)
-        if settings is not None and isinstance(exc, SiliconFlowError):
-            message = messages.describe(exc, base_url=settings.base_url, site=settings.site)
-        return failed(out, args.command, exc, message)
+        return failed(out, args.command, exc, str(exc))
     except KeyboardInterrupt:
         out.note("Interrupted.")
         return exits.INTERRUPTED

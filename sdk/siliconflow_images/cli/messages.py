@@ -9,10 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Final
 
-from siliconflow_models import Site
-
 from .. import _messages
-from ..errors import APIStatusError, RateLimitError, SiliconFlowError
 
 PROG: Final = "siliconflow-images"
 
@@ -26,24 +23,6 @@ PLACEHOLDER: Final = (
     "Offline: these are placeholder images drawn by the built-in emulator, not made by SiliconFlow. "
     "Nothing was sent to SiliconFlow and nothing was billed."
 )
-
-
-def describe(error: SiliconFlowError, *, base_url: str, site: Site | None) -> str:
-    """The SDK's sentence for `error`, naming this command's verbs where it suggests one."""
-    # The client builds its errors with the SDK's wording; every fact it used is on the error.
-    if isinstance(error, APIStatusError):
-        return _messages.status(
-            error.status_code,
-            message=error.message,
-            code=error.code,
-            trace_id=error.trace_id,
-            retries=error.retries,
-            retry_after=error.retry_after if isinstance(error, RateLimitError) else None,
-            base_url=base_url,
-            site=site,
-            wording=WORDING,
-        )
-    return str(error)
 
 
 def refused(model: str, problems: Sequence[str]) -> str:

@@ -6,6 +6,7 @@ the SDK at it with a key of its own: the user's key is never sent to it.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
@@ -20,7 +21,7 @@ from siliconflow_models import Site
 from .. import _http
 from .._client import AsyncSiliconFlow
 from .._clock import Clock
-from .._config import API_KEY_VARIABLE, BASE_URL_VARIABLE, api_key_from, base_url_from, site_of
+from .._config import API_KEY_VARIABLE, BASE_URL_VARIABLE, api_key_from, base_url_from, site_from
 from ..errors import SiliconFlowError
 from . import messages
 from .exits import UsageError
@@ -59,14 +60,12 @@ class Settings:
         *,
         base_url: str | None,
         timeout: float | None,
-        offline_url: str | None = None,
     ) -> Settings:
-        """From options and `env`; `offline_url` is a running emulator's, when --offline."""
+        """From options and `env`."""
         timeout = timeout if timeout is not None else _timeout(env)
-        if offline_url is not None:
-            return cls(offline_url, None, True, timeout, OFFLINE_KEY, None)
         try:
             url = base_url_from(base_url, env)
+            site = site_from(None, url, env)
         except SiliconFlowError as exc:
             raise UsageError(str(exc)) from None
         key, missing = None, None
@@ -77,7 +76,13 @@ class Settings:
                 key = api_key_from(None, env)
             except SiliconFlowError as exc:
                 missing = str(exc)
-        return cls(url, site_of(url), False, timeout, key, missing)
+        return cls(url, site, False, timeout, key, missing)
+
+    def offline_at(self, emulator_url: str) -> Settings:
+        """The same run, against an emulator that plays the configured site, with a key of its own."""
+        return dataclasses.replace(
+            self, base_url=emulator_url, offline=True, api_key=OFFLINE_KEY, missing_key=None
+        )
 
 
 def _timeout(env: Mapping[str, str]) -> float | None:
@@ -119,13 +124,15 @@ def check_folder(folder: Path) -> None:
 
 
 @contextmanager
-def offline_emulator() -> Iterator[str]:
-    """The emulator in a background thread, on a free loopback port; yields its base URL."""
+def offline_emulator(site: Site | None) -> Iterator[str]:
+    """The emulator in a background thread, on a free loopback port, serving `site`'s catalogue
+    and fetching no URL it is given; yields its base URL."""
     from siliconflow_emulator import EmulatorSettings, Faults, run_in_thread
 
-    with run_in_thread(
-        EmulatorSettings(api_keys=frozenset(), faults=Faults()), host="127.0.0.1", port=0
-    ) as running:
+    settings = EmulatorSettings(api_keys=frozenset(), faults=Faults())
+    if site is not None:
+        settings.site = site.name
+    with run_in_thread(settings, host="127.0.0.1", port=0) as running:
         yield running.base_url
 
 
@@ -144,9 +151,11 @@ async def open_client(
     client = AsyncSiliconFlow(
         api_key=settings.api_key,
         base_url=settings.base_url,
+        site=settings.site.name if settings.site is not None else None,
         timeout=settings.timeout,
         clock=clock,
         transport=paced,
+        wording=messages.WORDING,
     )
     try:
         yield client
@@ -171,7 +180,8 @@ class Context:
         return open_client(self.settings, clock=self.clock, pacer=pacer, transport=self.transport)
 
     def describe(self, error: SiliconFlowError) -> str:
-        return messages.describe(error, base_url=self.settings.base_url, site=self.settings.site)
+        # The client words its errors with this command's verbs (WORDING).
+        return str(error)
 
     def output_dir(self) -> Path:
         folder = output_dir(self.args.output_dir, self.env)

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import io
 import os
+import socket
+import subprocess
 import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+import httpx2
 from mcp.client import Client
 from mcp.client.stdio import StdioServerParameters, stdio_client
+from mcp.client.streamable_http import streamable_http_client
 from mcp.types import CallToolResult
 from PIL import Image
 
@@ -59,6 +64,66 @@ def server_env(emulator: RunningEmulator | None, folders: Folders, **extra: str)
     if emulator is not None:
         env |= {"SILICONFLOW_API_KEY": SECRET_KEY, "SILICONFLOW_BASE_URL": emulator.base_url}
     return env | extra
+
+
+HTTP_TOKEN = "tok-" + "x7Qp" * 8
+"""The bearer token HTTP servers of the tests require."""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def http_process(env: dict[str, str], log: TextIO, *args: str, port: int | None = None) -> Iterator[str]:
+    """`python -m siliconflow_images_mcp --transport streamable-http`, until it listens; yields its URL."""
+    port = port or free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "siliconflow_images_mcp",
+        "--transport",
+        "streamable-http",
+        "--port",
+        str(port),
+    ]
+    process = subprocess.Popen(
+        [*command, *args], env=env, cwd="/", stdin=subprocess.DEVNULL, stdout=log, stderr=log
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                assert process.poll() is None, "the server exited while starting"
+                assert time.monotonic() < deadline, "the server did not start listening"
+                time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}/mcp"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@asynccontextmanager
+async def mcp_http_server(env: dict[str, str], log: TextIO, *args: str) -> AsyncIterator[Client]:
+    """The same server over streamable HTTP, with a token, driven by the SDK's client."""
+    with http_process(env | {"SILICONFLOW_MCP_TOKEN": HTTP_TOKEN}, log, *args) as url:
+        headers = {"Authorization": f"Bearer {HTTP_TOKEN}"}
+        async with (
+            httpx2.AsyncClient(headers=headers, timeout=60) as http,
+            Client(streamable_http_client(url, http_client=http), read_timeout_seconds=60) as client,
+        ):
+            yield client
+
+
+def connect(
+    transport: str, env: dict[str, str], log: TextIO, *args: str
+) -> AbstractAsyncContextManager[Client]:
+    return mcp_server(env, log, *args) if transport == "stdio" else mcp_http_server(env, log, *args)
 
 
 @asynccontextmanager

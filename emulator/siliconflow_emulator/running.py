@@ -52,7 +52,9 @@ def run_in_thread(
     settings = settings if settings is not None else EmulatorSettings()
     # Bind here rather than in uvicorn, so the port is known before the thread starts.
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # IPPROTO_TCP spelled out: asyncio turns Nagle off only on sockets whose proto says TCP, and
+    # with Nagle on, every response after a connection's first waited 40 ms for a delayed ACK.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import colorsys
 import hashlib
 import io
+import math
 import random
 import struct
 import unicodedata
@@ -31,6 +32,8 @@ _PNG_UP_FILTER = b"\x02"
 
 _MIN_CAPTION_SIDE = 96
 """Below this the caption would be unreadable; tiny images go without."""
+_CAPTION_LINES = 3
+_BAND_COLOUR: RGB = (12, 12, 14)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,9 +59,11 @@ def render_generation(
     """A seeded seascape of `size`; with `guide` (image-to-image) the guide shows through it."""
     rng = random.Random(key)
     picture = _seascape(size, rng)
+    cover = 0
     if guide is not None:
         picture = Image.blend(picture, ImageOps.fit(guide, size, Image.Resampling.BILINEAR), 0.5)
-    _draw_caption(picture, caption)
+        cover = _fitted_band_height(guide.size, size)
+    _draw_caption(picture, caption, cover)
     return encode_png(picture)
 
 
@@ -71,8 +76,15 @@ def render_edit(inputs: Sequence[Image.Image], key: bytes, caption: Caption) -> 
     wash = _vertical_gradient(size, _hsv(hue, 0.6, 0.35), _hsv(hue + 0.15, 0.4, 0.95))
     picture = Image.blend(_regrade(base, rng), wash, 0.3)
     _inset(picture, inputs[1:])
-    _draw_caption(picture, caption)
+    # The output keeps the input's size and position, so the band covers the input's own band.
+    _draw_caption(picture, caption, caption_band_height(base.size))
     return encode_png(picture)
+
+
+def caption_band_height(size: tuple[int, int]) -> int:
+    """Rows of the caption band at the bottom of a placeholder of `size` (0: too small for one)."""
+    layout = _caption_layout(size)
+    return 0 if layout is None else layout.band_height
 
 
 def encode_png(picture: Image.Image) -> bytes:
@@ -221,31 +233,63 @@ def _inset(picture: Image.Image, others: Sequence[Image.Image]) -> None:
         top += thumb.height + margin
 
 
-def _draw_caption(picture: Image.Image, caption: Caption) -> None:
+@dataclass(frozen=True, slots=True)
+class _CaptionLayout:
+    font_size: int
+    pad: int
+    line_height: int
+
+    @property
+    def band_height(self) -> int:
+        return _CAPTION_LINES * self.line_height + 2 * self.pad
+
+
+def _caption_layout(size: tuple[int, int]) -> _CaptionLayout | None:
+    side = min(size)
+    if side < _MIN_CAPTION_SIDE:
+        return None
+    font_size = max(10, min(30, side // 36))
+    return _CaptionLayout(font_size=font_size, pad=font_size // 2, line_height=int(font_size * 1.35))
+
+
+def _fitted_band_height(guide_size: tuple[int, int], size: tuple[int, int]) -> int:
+    # Rows the guide's own band takes once ImageOps.fit has scaled it to cover `size` and cut the
+    # overflow equally off both ends; one more for the resampling's blur.
+    band = caption_band_height(guide_size)
+    if band == 0:
+        return 0
+    scale = max(size[0] / guide_size[0], size[1] / guide_size[1])
+    cut = (guide_size[1] * scale - size[1]) / 2
+    return max(0, math.ceil(band * scale - cut) + 1)
+
+
+def _draw_caption(picture: Image.Image, caption: Caption, cover: int = 0) -> None:
+    """Write the caption on an opaque band at least `cover` rows tall.
+
+    Opaque, so the band hides any caption the picture already carries (an edit's input, an
+    image-to-image guide) completely: blended, the old text showed through beside the new.
+    """
     width, height = picture.size
-    if min(width, height) < _MIN_CAPTION_SIDE:
+    layout = _caption_layout(picture.size)
+    if layout is None:
         return
-    size = max(10, min(30, min(width, height) // 36))
-    font = _font(size)
-    pad = size // 2
+    font = _font(layout.font_size)
+    pad = layout.pad
     counter = f" · {caption.index + 1}/{caption.count}" if caption.count > 1 else ""
     lines = [
         caption.title,
         f"{caption.model} · {width}x{height} · seed {caption.seed}{counter}",
         _fit(f'"{_printable(caption.prompt)}"', font, width - 2 * pad),
     ]
-    line_height = int(size * 1.35)
-    band_top = height - len(lines) * line_height - 2 * pad
-    # Darken only the band: compositing the whole frame would cost as much as drawing it. Dark
-    # enough that an edit's caption hides the one its input image already carries.
-    band = picture.crop((0, band_top, width, height))
-    shade = Image.new("RGB", band.size, (0, 0, 0))
-    picture.paste(Image.blend(band, shade, 0.88), (0, band_top))
+    band_top = max(0, height - max(layout.band_height, cover))
+    # Only the band is painted: compositing the whole frame would cost as much as drawing it.
     draw = ImageDraw.Draw(picture)
+    draw.rectangle((0, band_top, width, height), fill=_BAND_COLOUR)
+    text_top = height - layout.band_height + pad
     for row, line in enumerate(lines):
         colour = (255, 214, 102) if row == 0 else (245, 245, 245)
         draw.text(
-            (pad, band_top + pad + row * line_height),
+            (pad, text_top + row * layout.line_height),
             _fit(line, font, width - 2 * pad),
             font=font,
             fill=colour,

@@ -43,7 +43,7 @@ TITLE: Final = "SiliconFlow emulator · placeholder"
 
 
 def create_app(settings: EmulatorSettings | None = None) -> Starlette:
-    """The emulator as a Starlette app; `settings` stays shared, so changing its faults takes effect live."""
+    """The emulator as a Starlette app; `settings` stays shared, so changing it takes effect live."""
     emulator = _Emulator(settings if settings is not None else EmulatorSettings())
     app = Starlette(
         routes=[
@@ -84,7 +84,11 @@ class TraceIdMiddleware:
 class _Emulator:
     def __init__(self, settings: EmulatorSettings) -> None:
         self.settings = settings
-        self.store = ImageStore(ttl=lambda: settings.image_ttl, max_bytes=settings.max_stored_bytes)
+        self.store = ImageStore(
+            ttl=lambda: settings.image_ttl,
+            max_bytes=settings.max_stored_bytes,
+            clock=lambda: settings.clock(),
+        )
 
     async def generate(self, request: Request) -> Response:
         if not _authorized(request, self.settings.api_keys):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields, replace
 
 DEFAULT_IMAGE_TTL = 3600.0
 """Seconds an image URL stays valid: the real API promises one hour."""
@@ -39,7 +41,7 @@ class Faults:
 
 @dataclass
 class EmulatorSettings:
-    """Everything `create_app` needs; every field has a default."""
+    """Everything `create_app` needs; every field has a default. The app reads them on every request."""
 
     api_keys: frozenset[str] = frozenset()
     """Keys that pass. Empty: any non-empty bearer token passes."""
@@ -47,3 +49,16 @@ class EmulatorSettings:
     """Seconds before an image URL answers 404."""
     faults: Faults = field(default_factory=Faults)
     max_stored_bytes: int = DEFAULT_MAX_STORED_BYTES
+    """Read once, when the app is created."""
+    clock: Callable[[], float] = time.monotonic
+    """Seconds on a monotonic scale, read by the image store to expire URLs; tests pass one they move."""
+
+    def copy(self) -> EmulatorSettings:
+        """An independent copy: its `faults` is a new object, so counting down one leaves the other."""
+        return replace(self, faults=replace(self.faults))
+
+    def restore(self, saved: EmulatorSettings) -> None:
+        """Make every field what it is in `saved`, in place, so a running app sees the change."""
+        for setting in fields(self):
+            setattr(self, setting.name, getattr(saved, setting.name))
+        self.faults = replace(saved.faults)

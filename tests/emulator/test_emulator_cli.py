@@ -90,6 +90,24 @@ def test_run_in_thread_picks_a_free_port_and_stops() -> None:
         httpx.get(first.base_url + "/models", trust_env=False, timeout=2)
 
 
+def test_reset_puts_back_every_setting_it_started_with() -> None:
+    started = EmulatorSettings(api_keys=frozenset({"k"}), image_ttl=60.0, faults=Faults(retry_after=2))
+    with run_in_thread(started) as running:
+        settings = running.settings
+        settings.faults.rate_limit = 3
+        settings.faults.step_latency = 0.5
+        settings.api_keys = frozenset()
+        settings.image_ttl = 1.0
+        running.reset()
+        assert settings is running.settings  # the app's own object, changed in place
+        assert settings.faults == Faults(retry_after=2)
+        assert (settings.api_keys, settings.image_ttl) == (frozenset({"k"}), 60.0)
+        # The reset faults are a fresh object: counting them down leaves the next reset's alone.
+        settings.faults.overload = 1
+        running.reset()
+        assert settings.faults.overload == 0
+
+
 def test_run_in_thread_refuses_a_taken_port() -> None:
     with run_in_thread() as running, pytest.raises(OSError), run_in_thread(port=running.port):
         pass

@@ -61,7 +61,7 @@ def test_what_the_rules_let_through_the_api_accepts(case: Any, model: str, trim:
         return  # refused before sending: nothing was spent
     payload = rules.build_payload(model, prompt, options)
     try:
-        parse_generation(json.dumps(payload).encode())
+        parse_generation(json.dumps(payload).encode(), site=caps.sites[0])
     except ApiError as exc:
         raise AssertionError(
             f"the rules let through {payload!r}, which the API refuses: {exc.message}"

@@ -10,8 +10,10 @@ from dataclasses import dataclass
 
 import uvicorn
 
+from siliconflow_models import SITES
+
 from .app import create_app
-from .settings import DEFAULT_IMAGE_TTL, EmulatorSettings, Faults
+from .settings import DEFAULT_IMAGE_TTL, DEFAULT_SITE, EmulatorSettings, Faults
 
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
 
@@ -29,7 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="siliconflow-emulator",
         description=(
             "A local stand-in for SiliconFlow's image API (POST /v1/images/generations, GET /v1/models): "
-            "validates requests against the spec, answers with deterministic placeholder PNGs, and "
+            "validates requests against the spec, answers with deterministic placeholder images, and "
             "misbehaves on demand. It never contacts SiliconFlow."
         ),
     )
@@ -50,6 +52,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=DEFAULT_IMAGE_TTL,
         metavar="SECONDS",
         help="seconds before an image URL answers 404 (default: %(default)s, like the API)",
+    )
+    parser.add_argument(
+        "--site",
+        choices=list(SITES),
+        default=DEFAULT_SITE,
+        help="which SiliconFlow site to be: it serves that site's models only (default: %(default)s)",
     )
     parser.add_argument("--log-level", choices=LOG_LEVELS, default="info", help="(default: %(default)s)")
     faults = parser.add_argument_group("faults", "misbehaviour for testing clients; all off by default")
@@ -104,7 +112,12 @@ def parse_args(argv: Sequence[str] | None = None) -> CliOptions:
         step_latency=args.step_latency,
         fixed_latency=args.latency,
     )
-    settings = EmulatorSettings(api_keys=frozenset(args.api_key), image_ttl=args.image_ttl, faults=faults)
+    settings = EmulatorSettings(
+        api_keys=frozenset(args.api_key),
+        image_ttl=args.image_ttl,
+        faults=faults,
+        site=args.site,
+    )
     return CliOptions(settings=settings, host=args.host, port=args.port, log_level=args.log_level)
 
 
@@ -117,8 +130,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     tokens = f"{len(settings.api_keys)} key(s) from --api-key" if settings.api_keys else "any non-empty token"
     host = f"[{options.host}]" if ":" in options.host else options.host
     print(
-        f"siliconflow-emulator: http://{host}:{options.port}/v1 (bearer: {tokens}; "
-        f"image URLs live {settings.image_ttl:g} s; faults: {_describe_faults(settings.faults)})",
+        f"siliconflow-emulator: http://{host}:{options.port}/v1 as site {settings.site} "
+        f"(bearer: {tokens}; image URLs live {settings.image_ttl:g} s; faults: {_describe_faults(settings.faults)})",
         file=sys.stderr,
         flush=True,
     )

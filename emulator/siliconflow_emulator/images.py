@@ -10,25 +10,18 @@ from __future__ import annotations
 
 import colorsys
 import hashlib
-import io
 import math
 import random
-import struct
 import unicodedata
-import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
-from PIL import Image, ImageChops, ImageDraw, ImageFont, ImageOps
+from PIL import Image, ImageDraw, ImageFont, ImageOps
+
+from .encoding import PNG, FileFormat, encode
 
 RGB = tuple[int, int, int]
-
-PNG_COMPRESS_LEVEL = 1
-"""zlib level 1: the pictures are smooth, so this is already small, and it is several times faster than 6."""
-
-_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-_PNG_UP_FILTER = b"\x02"
 
 _MIN_CAPTION_SIDE = 96
 """Below this the caption would be unreadable; tiny images go without."""
@@ -48,13 +41,20 @@ class Caption:
     count: int = 1
 
 
+@dataclass(frozen=True, slots=True)
+class Finish:
+    """How a drawn picture becomes a file."""
+
+    file_format: FileFormat = PNG
+
+
 def seed_key(*parts: object) -> bytes:
     """A stable digest of everything that should change the picture."""
     return hashlib.sha256(repr(parts).encode()).digest()
 
 
 def render_generation(
-    size: tuple[int, int], key: bytes, caption: Caption, guide: Image.Image | None
+    size: tuple[int, int], key: bytes, caption: Caption, guide: Image.Image | None, finish: Finish = Finish()
 ) -> bytes:
     """A seeded seascape of `size`; with `guide` (image-to-image) the guide shows through it."""
     rng = random.Random(key)
@@ -64,10 +64,12 @@ def render_generation(
         picture = Image.blend(picture, ImageOps.fit(guide, size, Image.Resampling.BILINEAR), 0.5)
         cover = _fitted_band_height(guide.size, size)
     _draw_caption(picture, caption, cover)
-    return encode_png(picture)
+    return _finish(picture, key, finish)
 
 
-def render_edit(inputs: Sequence[Image.Image], key: bytes, caption: Caption) -> bytes:
+def render_edit(
+    inputs: Sequence[Image.Image], key: bytes, caption: Caption, finish: Finish = Finish()
+) -> bytes:
     """The first input, re-graded and washed with a seeded colour gradient; later inputs inset top right."""
     rng = random.Random(key)
     base = inputs[0]
@@ -78,7 +80,7 @@ def render_edit(inputs: Sequence[Image.Image], key: bytes, caption: Caption) -> 
     _inset(picture, inputs[1:])
     # The output keeps the input's size and position, so the band covers the input's own band.
     _draw_caption(picture, caption, caption_band_height(base.size))
-    return encode_png(picture)
+    return _finish(picture, key, finish)
 
 
 def caption_band_height(size: tuple[int, int]) -> int:
@@ -87,41 +89,8 @@ def caption_band_height(size: tuple[int, int]) -> int:
     return 0 if layout is None else layout.band_height
 
 
-def encode_png(picture: Image.Image) -> bytes:
-    """The picture as PNG bytes, every row "Up"-filtered and deflated at `PNG_COMPRESS_LEVEL`.
-
-    Pillow's encoder tries each of the five PNG filters on every row, which took half of a whole
-    render. These pictures are mostly vertical gradients, for which "Up" (each byte minus the one
-    above it) alone leaves rows of near-zeros: half the time for about the same size, and
-    quicker for clients to decode. Any PNG reader reads it; the pixels are exactly the picture's.
-    """
-    if picture.mode != "RGB":
-        buffer = io.BytesIO()
-        picture.save(buffer, "PNG", compress_level=PNG_COMPRESS_LEVEL)
-        return buffer.getvalue()
-    width, height = picture.size
-    above = Image.new("RGB", picture.size)  # the row above the first is all zeros, as PNG says
-    if height > 1:
-        above.paste(picture.crop((0, 0, width, height - 1)), (0, 1))
-    # Byte-wise subtraction modulo 256 is exactly the PNG "Up" filter for 8-bit RGB.
-    rows = ImageChops.subtract_modulo(picture, above).tobytes()
-    stride = 3 * width
-    filtered = b"".join(
-        _PNG_UP_FILTER + rows[start : start + stride] for start in range(0, len(rows), stride)
-    )
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB, not interlaced
-    return b"".join(
-        (
-            _PNG_SIGNATURE,
-            _png_chunk(b"IHDR", header),
-            _png_chunk(b"IDAT", zlib.compress(filtered, PNG_COMPRESS_LEVEL)),
-            _png_chunk(b"IEND", b""),
-        )
-    )
-
-
-def _png_chunk(kind: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+def _finish(picture: Image.Image, key: bytes, finish: Finish) -> bytes:
+    return encode(picture, finish.file_format)
 
 
 def _seascape(size: tuple[int, int], rng: random.Random) -> Image.Image:

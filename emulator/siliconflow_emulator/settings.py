@@ -1,16 +1,23 @@
-"""What an emulator is told at start: accepted keys, image lifetime, and the faults to inject."""
+"""What an emulator is told at start: its site, accepted keys, image lifetime, and the faults to inject."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
+from typing import Final
+
+from siliconflow_models import SITES
+from siliconflow_models.capabilities import SiteName
 
 DEFAULT_IMAGE_TTL = 3600.0
 """Seconds an image URL stays valid: the real API promises one hour."""
 
 DEFAULT_MAX_STORED_BYTES = 512 * 1024 * 1024
-"""Cap on the PNG bytes kept for download; the oldest go first when a new image does not fit."""
+"""Cap on the image bytes kept for download; the oldest go first when a new image does not fit."""
+
+DEFAULT_SITE: Final[SiteName] = next(iter(SITES))
+"""The spec's first site (cn), as for every client of the project."""
 
 
 @dataclass
@@ -50,8 +57,15 @@ class EmulatorSettings:
     faults: Faults = field(default_factory=Faults)
     max_stored_bytes: int = DEFAULT_MAX_STORED_BYTES
     """Read once, when the app is created."""
+    site: SiteName = DEFAULT_SITE
+    """Which SiliconFlow site to be (a key of `siliconflow_models.SITES`): it serves only the
+    models the spec's table lists for that site."""
     clock: Callable[[], float] = time.monotonic
     """Seconds on a monotonic scale, read by the image store to expire URLs; tests pass one they move."""
+
+    def __post_init__(self) -> None:
+        if self.site not in SITES:
+            raise ValueError(f"site must be one of {', '.join(SITES)}, not {self.site!r}")
 
     def copy(self) -> EmulatorSettings:
         """An independent copy: its `faults` is a new object, so counting down one leaves the other."""

@@ -24,6 +24,7 @@ def test_defaults() -> None:
     assert options.settings.api_keys == frozenset()
     assert options.settings.image_ttl == 3600.0
     assert options.settings.faults == Faults()
+    assert options.settings.site == "cn"
 
 
 def test_every_flag() -> None:
@@ -35,12 +36,14 @@ def test_every_flag() -> None:
             "--rate-limit", "3", "--retry-after", "4",
             "--overload", "2", "--gateway-timeout", "1", "--malformed", "5",
             "--step-latency", "0.05", "--latency", "0.2",
+            "--site", "com",
             "--log-level", "debug",
         ]
     )  # fmt: skip
     assert (options.host, options.port, options.log_level) == ("0.0.0.0", 9000, "debug")
     assert options.settings.api_keys == frozenset({"one", "two"})
     assert options.settings.image_ttl == 12.5
+    assert options.settings.site == "com"
     assert options.settings.faults == Faults(
         rate_limit=3,
         retry_after=4.0,
@@ -62,6 +65,7 @@ def test_every_flag() -> None:
         ["--image-ttl", "inf"],
         ["--port", "70000"],
         ["--log-level", "loud"],
+        ["--site", "us"],
     ],
 )
 def test_bad_values_are_refused(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
@@ -91,17 +95,20 @@ def test_run_in_thread_picks_a_free_port_and_stops() -> None:
 
 
 def test_reset_puts_back_every_setting_it_started_with() -> None:
-    started = EmulatorSettings(api_keys=frozenset({"k"}), image_ttl=60.0, faults=Faults(retry_after=2))
+    started = EmulatorSettings(
+        api_keys=frozenset({"k"}), image_ttl=60.0, faults=Faults(retry_after=2), site="com"
+    )
     with run_in_thread(started) as running:
         settings = running.settings
         settings.faults.rate_limit = 3
         settings.faults.step_latency = 0.5
         settings.api_keys = frozenset()
         settings.image_ttl = 1.0
+        settings.site = "cn"
         running.reset()
         assert settings is running.settings  # the app's own object, changed in place
         assert settings.faults == Faults(retry_after=2)
-        assert (settings.api_keys, settings.image_ttl) == (frozenset({"k"}), 60.0)
+        assert (settings.api_keys, settings.image_ttl, settings.site) == (frozenset({"k"}), 60.0, "com")
         # The reset faults are a fresh object: counting them down leaves the next reset's alone.
         settings.faults.overload = 1
         running.reset()
@@ -162,6 +169,6 @@ def test_the_console_script_serves_and_keeps_keys_out_of_its_log(tmp_path: Path)
         process.send_signal(signal.SIGINT)
         process.wait(timeout=10)
     text = log.read_text()
-    assert f"http://127.0.0.1:{port}/v1" in text
+    assert f"http://127.0.0.1:{port}/v1 as site cn" in text
     assert "1 key(s)" in text
     assert secret not in text

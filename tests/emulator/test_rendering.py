@@ -8,7 +8,15 @@ import pytest
 from emulator_support import halves
 from PIL import Image, ImageChops, ImageStat
 
-from siliconflow_emulator.images import Caption, caption_band_height, render_edit, render_generation, seed_key
+from siliconflow_emulator.encoding import JPEG
+from siliconflow_emulator.images import (
+    Caption,
+    Finish,
+    caption_band_height,
+    render_edit,
+    render_generation,
+    seed_key,
+)
 
 CAPTION = Caption("SiliconFlow emulator · placeholder image", "Kwai-Kolors/Kolors", 7, "an island near sea")
 
@@ -113,3 +121,10 @@ def test_an_image_to_image_band_hides_the_guides_caption(
     assert render_generation(size, seed_key("i2i"), CAPTION, long) == render_generation(
         size, seed_key("i2i"), CAPTION, short
     )
+
+
+def test_jpeg_output() -> None:
+    data = render_generation((512, 384), seed_key("j"), CAPTION, None, Finish(file_format=JPEG))
+    picture = Image.open(io.BytesIO(data))
+    assert (picture.format, picture.size) == ("JPEG", (512, 384))
+    assert data == render_generation((512, 384), seed_key("j"), CAPTION, None, Finish(file_format=JPEG))

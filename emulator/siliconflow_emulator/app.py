@@ -22,8 +22,9 @@ from siliconflow_models import ModelSubType, ModelType
 
 from . import responses
 from .catalogue import served_models
+from .downloads import serve_file
 from .encoding import FORMATS, FileFormat, format_of
-from .faults import add_request_latency, take_fault
+from .faults import add_request_latency, take_extra_urls, take_fault
 from .images import Finish
 from .inference import choose_seed, infer
 from .inputs import load_input
@@ -113,9 +114,11 @@ class _Emulator:
     async def _answer(self, request: Request, plan: GenerationPlan, inputs: list[Image.Image]) -> Response:
         req = plan.request
         seed = req.seed if isinstance(req.seed, int) else choose_seed(plan.capabilities)
-        finish = Finish(FORMATS[plan.output_format])
+        faults = self.settings.faults
+        count = take_extra_urls(faults) or plan.count
+        finish = Finish(FORMATS[plan.output_format], self.settings.photo_like)
         started = time.perf_counter()
-        pictures = await infer(plan, seed, inputs, plan.count, finish, self.settings.faults)
+        pictures = await infer(plan, seed, inputs, count, finish, faults)
         inference = time.perf_counter() - started
         origin = _origin(request)
         suffix = finish.file_format.suffix
@@ -152,10 +155,7 @@ class _Emulator:
         found = self._find(request.path_params["name"])
         if found is None:
             return responses.not_found()
-        data, file_format = found
-        return Response(
-            data, media_type=file_format.media_type, headers={"Cache-Control": "private, max-age=3600"}
-        )
+        return serve_file(*found, self.settings.faults)
 
     def _find(self, name: str) -> tuple[bytes, FileFormat] | None:
         image_id, dot, suffix = name.partition(".")

@@ -59,6 +59,11 @@ def build_parser() -> argparse.ArgumentParser:
         default=DEFAULT_SITE,
         help="which SiliconFlow site to be: it serves that site's models only (default: %(default)s)",
     )
+    parser.add_argument(
+        "--photo-like",
+        action="store_true",
+        help="add seeded grain, so PNGs weigh what the API's do (about 1.6 bytes a pixel)",
+    )
     parser.add_argument("--log-level", choices=LOG_LEVELS, default="info", help="(default: %(default)s)")
     faults = parser.add_argument_group("faults", "misbehaviour for testing clients; all off by default")
     faults.add_argument(
@@ -98,6 +103,44 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="extra seconds before every generation request is answered",
     )
+    faults.add_argument(
+        "--extra-urls",
+        type=_count,
+        default=0,
+        metavar="N",
+        help="answer the next successful generation with N image URLs, whatever was asked for",
+    )
+    faults.add_argument(
+        "--not-an-image", type=_count, default=0, metavar="N", help="serve the next N downloads as HTML pages"
+    )
+    faults.add_argument(
+        "--pixel-bomb",
+        type=_count,
+        default=0,
+        metavar="N",
+        help="serve the next N downloads as small PNGs whose header claims 12000x12000 pixels",
+    )
+    faults.add_argument(
+        "--trailing-bytes",
+        type=_count,
+        default=0,
+        metavar="N",
+        help="serve the next N downloads with 1 MiB of junk after the image's end",
+    )
+    faults.add_argument(
+        "--trickle",
+        type=_non_negative_float,
+        default=0.0,
+        metavar="SECONDS",
+        help="send downloads one byte every SECONDS",
+    )
+    faults.add_argument(
+        "--download-rate",
+        type=_non_negative_float,
+        default=0.0,
+        metavar="BYTES_PER_SECOND",
+        help="send downloads at most this fast (0: as fast as loopback goes)",
+    )
     return parser
 
 
@@ -111,12 +154,19 @@ def parse_args(argv: Sequence[str] | None = None) -> CliOptions:
         malformed=args.malformed,
         step_latency=args.step_latency,
         fixed_latency=args.latency,
+        extra_urls=args.extra_urls,
+        not_an_image=args.not_an_image,
+        pixel_bomb=args.pixel_bomb,
+        trailing_bytes=args.trailing_bytes,
+        trickle=args.trickle,
+        download_rate=args.download_rate,
     )
     settings = EmulatorSettings(
         api_keys=frozenset(args.api_key),
         image_ttl=args.image_ttl,
         faults=faults,
         site=args.site,
+        photo_like=args.photo_like,
     )
     return CliOptions(settings=settings, host=args.host, port=args.port, log_level=args.log_level)
 
@@ -131,7 +181,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     host = f"[{options.host}]" if ":" in options.host else options.host
     print(
         f"siliconflow-emulator: http://{host}:{options.port}/v1 as site {settings.site} "
-        f"(bearer: {tokens}; image URLs live {settings.image_ttl:g} s; faults: {_describe_faults(settings.faults)})",
+        f"(bearer: {tokens}; image URLs live {settings.image_ttl:g} s; "
+        f"{'photo-like grain; ' if settings.photo_like else ''}faults: {_describe_faults(settings.faults)})",
         file=sys.stderr,
         flush=True,
     )
@@ -148,6 +199,12 @@ def _describe_faults(faults: Faults) -> str:
             ("malformed", faults.malformed),
             ("step_latency", faults.step_latency),
             ("fixed_latency", faults.fixed_latency),
+            ("extra_urls", faults.extra_urls),
+            ("not_an_image", faults.not_an_image),
+            ("pixel_bomb", faults.pixel_bomb),
+            ("trailing_bytes", faults.trailing_bytes),
+            ("trickle", faults.trickle),
+            ("download_rate", faults.download_rate),
         )
         if value
     ]
@@ -171,5 +228,5 @@ def _port(text: str) -> int:
 def _non_negative_float(text: str) -> float:
     value = float(text)
     if not value >= 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a finite number of seconds, 0 or more, not {text}")
+        raise argparse.ArgumentTypeError(f"must be a finite number, 0 or more, not {text}")
     return value

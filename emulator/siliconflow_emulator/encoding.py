@@ -76,6 +76,16 @@ def encode_png(picture: Image.Image) -> bytes:
     return _png(width, height, zlib.compress(filtered, PNG_COMPRESS_LEVEL))
 
 
+def png_claiming(width: int, height: int) -> bytes:
+    """A PNG of a few hundred bytes whose header claims `width` x `height` 8-bit RGB pixels.
+
+    The header, chunks and CRCs are all valid, so readers that trust the header (and size their
+    buffers by it) are fooled; the image data holds only the first rows, so decoding it fails.
+    """
+    rows = (b"\x00" + b"\x80" * 3 * width) * 4
+    return _png(width, height, zlib.compress(rows, 9))
+
+
 def _png(width: int, height: int, idat: bytes) -> bytes:
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB, not interlaced
     return b"".join((PNG_SIGNATURE, _chunk(b"IHDR", header), _chunk(b"IDAT", idat), _chunk(b"IEND", b"")))

@@ -24,10 +24,18 @@ DEFAULT_SITE: Final[SiteName] = next(iter(SITES))
 class Faults:
     """Misbehaviour on demand, for testing clients. Every field defaults to off.
 
-    The counters (`rate_limit`, `overload`, `gateway_timeout`, `malformed`) each answer the
-    next N authenticated generation requests in their way and count down to zero; they are
-    consumed in that order, before the request body is read. The object is shared with the
-    running app, so a test may change it at any time and the next request sees the change.
+    Generation faults: the counters `rate_limit`, `overload`, `gateway_timeout` and `malformed`
+    each answer the next N authenticated generation requests in their way and count down to
+    zero; they are consumed in that order, before the request body is read. `extra_urls` is
+    taken by the next generation that succeeds.
+
+    Download faults (`GET /files/...`): the counters `not_an_image`, `pixel_bomb` and
+    `trailing_bytes` each answer the next N downloads in their way, consumed in that order, one
+    per download; generations leave them alone. `trickle` and `download_rate` pace every
+    download while they are above zero, hostile ones included.
+
+    The object is shared with the running app, so a test may change it at any time and the
+    next request sees the change.
     """
 
     rate_limit: int = 0
@@ -44,6 +52,19 @@ class Faults:
     """Seconds slept per inference step: emulated inference time (asyncio sleep, so requests overlap)."""
     fixed_latency: float = 0.0
     """Seconds added to every generation request, on top of `step_latency`."""
+    extra_urls: int = 0
+    """The next successful generation answers with this many image URLs (all valid), whatever was
+    asked for; then back to 0. Tests a client's cap on the number of images it downloads."""
+    not_an_image: int = 0
+    """Serve the next N downloads as an HTML page, with status 200 and `text/html`."""
+    pixel_bomb: int = 0
+    """Serve the next N downloads as a small PNG whose header claims 12000x12000 pixels."""
+    trailing_bytes: int = 0
+    """Serve the next N downloads with 1 MiB of junk after the image's end (after IEND or EOI)."""
+    trickle: float = 0.0
+    """While above 0, downloads send one byte every this many seconds: a stalled server."""
+    download_rate: float = 0.0
+    """While above 0, downloads stream at most this many bytes a second: a real network link."""
 
 
 @dataclass
@@ -60,6 +81,8 @@ class EmulatorSettings:
     site: SiteName = DEFAULT_SITE
     """Which SiliconFlow site to be (a key of `siliconflow_models.SITES`): it serves only the
     models the spec's table lists for that site."""
+    photo_like: bool = False
+    """Add seeded grain to every picture, so PNGs weigh what the API's do (about 1.6 bytes a pixel)."""
     clock: Callable[[], float] = time.monotonic
     """Seconds on a monotonic scale, read by the image store to expire URLs; tests pass one they move."""
 

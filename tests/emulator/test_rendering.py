@@ -8,7 +8,7 @@ import pytest
 from emulator_support import halves
 from PIL import Image, ImageChops, ImageStat
 
-from siliconflow_emulator.encoding import JPEG
+from siliconflow_emulator.encoding import JPEG, png_claiming
 from siliconflow_emulator.images import (
     Caption,
     Finish,
@@ -123,8 +123,37 @@ def test_an_image_to_image_band_hides_the_guides_caption(
     )
 
 
+@pytest.mark.parametrize("size", [(512, 512), (1024, 1024)])
+def test_photo_like_pngs_weigh_what_the_apis_do(size: tuple[int, int]) -> None:
+    finish = Finish(photo_like=True)
+    data = render_generation(size, seed_key("photo"), CAPTION, None, finish)
+    assert 1.4 <= len(data) / (size[0] * size[1]) <= 1.8
+    assert data == render_generation(size, seed_key("photo"), CAPTION, None, finish)
+    assert open_png(data).size == size
+    # The grain sits on the same scene: the smooth picture shows through.
+    smooth = open_png(render_generation(size, seed_key("photo"), CAPTION, None))
+    assert ImageStat.Stat(ImageChops.difference(open_png(data), smooth)).mean[0] < 3
+
+
+def test_photo_like_edits_too() -> None:
+    source = halves((400, 300), (0, 0, 0), (255, 255, 255))
+    caption = Caption("t", "Qwen/Qwen-Image-Edit", 1, "x")
+    data = render_edit([source], seed_key("e"), caption, Finish(photo_like=True))
+    assert len(data) / (400 * 300) > 1.2
+    assert data == render_edit([source], seed_key("e"), caption, Finish(photo_like=True))
+
+
 def test_jpeg_output() -> None:
     data = render_generation((512, 384), seed_key("j"), CAPTION, None, Finish(file_format=JPEG))
     picture = Image.open(io.BytesIO(data))
     assert (picture.format, picture.size) == ("JPEG", (512, 384))
     assert data == render_generation((512, 384), seed_key("j"), CAPTION, None, Finish(file_format=JPEG))
+
+
+def test_the_pixel_bomb_header_lies() -> None:
+    data = png_claiming(12000, 12000)
+    assert len(data) < 1024
+    # Readers that check the header see the lie before decoding; Pillow warns of it.
+    with pytest.warns(Image.DecompressionBombWarning):
+        picture = Image.open(io.BytesIO(data))
+    assert (picture.format, picture.size) == ("PNG", (12000, 12000))

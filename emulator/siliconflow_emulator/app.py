@@ -27,15 +27,13 @@ from .encoding import FORMATS, FileFormat, format_of
 from .faults import add_request_latency, take_extra_urls, take_fault
 from .images import Finish
 from .inference import choose_seed, infer
-from .inputs import load_input
+from .inputs import FILES_PREFIX, InputSources, load_input
 from .responses import ApiError
 from .settings import EmulatorSettings
 from .storage import ImageStore
 from .validation import GenerationPlan, parse_generation
 
 logger = logging.getLogger("siliconflow_emulator")
-
-FILES_PREFIX: Final = "/files/"
 
 TRACE_HEADER: Final = "x-siliconcloud-trace-id"
 MAX_BODY_BYTES: Final = 96 * 1024 * 1024
@@ -101,7 +99,8 @@ class _Emulator:
             return fault
         try:
             plan = parse_generation(await _read_body(request), site=self.settings.site)
-            inputs = [await load_input(field, value) for field, value in plan.inputs]
+            sources = InputSources(_origin(request), self.own_file, self.settings.fetch_loopback)
+            inputs = [await load_input(field, value, sources) for field, value in plan.inputs]
             return await self._answer(request, plan, inputs)
         except ApiError as error:
             logger.info("generation refused: %s", error.message)
@@ -156,6 +155,11 @@ class _Emulator:
         if found is None:
             return responses.not_found()
         return serve_file(*found, self.settings.faults)
+
+    def own_file(self, name: str) -> bytes | None:
+        """An image file by its name under /files/, read from the store: no HTTP, no download fault."""
+        found = self._find(name)
+        return None if found is None else found[0]
 
     def _find(self, name: str) -> tuple[bytes, FileFormat] | None:
         image_id, dot, suffix = name.partition(".")

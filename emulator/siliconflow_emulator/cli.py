@@ -32,7 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
         description=(
             "A local stand-in for SiliconFlow's image API (POST /v1/images/generations, GET /v1/models): "
             "validates requests against the spec, answers with deterministic placeholder images, and "
-            "misbehaves on demand. It never contacts SiliconFlow."
+            "misbehaves on demand. It never contacts SiliconFlow, and fetches no URL unless told to."
         ),
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
@@ -58,6 +58,11 @@ def build_parser() -> argparse.ArgumentParser:
         choices=list(SITES),
         default=DEFAULT_SITE,
         help="which SiliconFlow site to be: it serves that site's models only (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--fetch-loopback",
+        action="store_true",
+        help="also fetch input images from loopback URLs (off: data URIs and its own image URLs only)",
     )
     parser.add_argument(
         "--photo-like",
@@ -166,6 +171,7 @@ def parse_args(argv: Sequence[str] | None = None) -> CliOptions:
         image_ttl=args.image_ttl,
         faults=faults,
         site=args.site,
+        fetch_loopback=args.fetch_loopback,
         photo_like=args.photo_like,
     )
     return CliOptions(settings=settings, host=args.host, port=args.port, log_level=args.log_level)
@@ -181,7 +187,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     host = f"[{options.host}]" if ":" in options.host else options.host
     print(
         f"siliconflow-emulator: http://{host}:{options.port}/v1 as site {settings.site} "
-        f"(bearer: {tokens}; image URLs live {settings.image_ttl:g} s; "
+        f"(bearer: {tokens}; image URLs live {settings.image_ttl:g} s; {_describe_inputs(settings)}; "
         f"{'photo-like grain; ' if settings.photo_like else ''}faults: {_describe_faults(settings.faults)})",
         file=sys.stderr,
         flush=True,
@@ -209,6 +215,11 @@ def _describe_faults(faults: Faults) -> str:
         if value
     ]
     return ", ".join(armed) if armed else "none"
+
+
+def _describe_inputs(settings: EmulatorSettings) -> str:
+    loopback = ", loopback URLs" if settings.fetch_loopback else ""
+    return f"input images: data URIs, its own image URLs{loopback}"
 
 
 def _count(text: str) -> int:

@@ -81,6 +81,9 @@ class EmulatorSettings:
     site: SiteName = DEFAULT_SITE
     """Which SiliconFlow site to be (a key of `siliconflow_models.SITES`): it serves only the
     models the spec's table lists for that site."""
+    fetch_loopback: bool = False
+    """Also fetch input images from loopback URLs over HTTP. Off: inputs are data URIs or the
+    emulator's own image URLs only, so a request cannot reach anything else on this machine."""
     photo_like: bool = False
     """Add seeded grain to every picture, so PNGs weigh what the API's do (about 1.6 bytes a pixel)."""
     clock: Callable[[], float] = time.monotonic

@@ -24,7 +24,11 @@ def test_defaults() -> None:
     assert options.settings.api_keys == frozenset()
     assert options.settings.image_ttl == 3600.0
     assert options.settings.faults == Faults()
-    assert (options.settings.site, options.settings.photo_like) == ("cn", False)
+    assert (options.settings.site, options.settings.fetch_loopback, options.settings.photo_like) == (
+        "cn",
+        False,
+        False,
+    )
 
 
 def test_every_flag() -> None:
@@ -38,14 +42,18 @@ def test_every_flag() -> None:
             "--step-latency", "0.05", "--latency", "0.2",
             "--extra-urls", "20", "--not-an-image", "1", "--pixel-bomb", "2", "--trailing-bytes", "3",
             "--trickle", "0.5", "--download-rate", "1000000",
-            "--site", "com", "--photo-like",
+            "--site", "com", "--fetch-loopback", "--photo-like",
             "--log-level", "debug",
         ]
     )  # fmt: skip
     assert (options.host, options.port, options.log_level) == ("0.0.0.0", 9000, "debug")
     assert options.settings.api_keys == frozenset({"one", "two"})
     assert options.settings.image_ttl == 12.5
-    assert (options.settings.site, options.settings.photo_like) == ("com", True)
+    assert (options.settings.site, options.settings.fetch_loopback, options.settings.photo_like) == (
+        "com",
+        True,
+        True,
+    )
     assert options.settings.faults == Faults(
         rate_limit=3,
         retry_after=4.0,
@@ -116,12 +124,12 @@ def test_reset_puts_back_every_setting_it_started_with() -> None:
         settings.api_keys = frozenset()
         settings.image_ttl = 1.0
         settings.site = "cn"
-        settings.photo_like = True
+        settings.fetch_loopback = settings.photo_like = True
         running.reset()
         assert settings is running.settings  # the app's own object, changed in place
         assert settings.faults == Faults(retry_after=2)
         assert (settings.api_keys, settings.image_ttl, settings.site) == (frozenset({"k"}), 60.0, "com")
-        assert settings.photo_like is False
+        assert (settings.fetch_loopback, settings.photo_like) == (False, False)
         # The reset faults are a fresh object: counting them down leaves the next reset's alone.
         settings.faults.overload = 1
         running.reset()

@@ -53,6 +53,16 @@ def test_a_shorter_ttl_is_honoured(
     assert_expired(client.get(url))
 
 
+def test_an_expired_url_is_no_input_either(
+    emulator: RunningEmulator, generate: Generate, clock: ManualClock
+) -> None:
+    url = made(generate)
+    clock.advance(3600)
+    response = generate(model="Qwen/Qwen-Image-Edit", prompt="x", image=url)
+    assert response.status_code == 400
+    assert "no image at that URL" in response.json()["message"]
+
+
 class Clock:
     def __init__(self) -> None:
         self.now = 1000.0

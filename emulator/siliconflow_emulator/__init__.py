@@ -2,9 +2,10 @@
 
     from siliconflow_emulator import EmulatorSettings, Faults, run_in_thread
 
-    with run_in_thread(EmulatorSettings(faults=Faults(rate_limit=2))) as emulator:
+    with run_in_thread(EmulatorSettings(site="com", faults=Faults(rate_limit=2))) as emulator:
         ...  # point a client at emulator.base_url ("http://127.0.0.1:PORT/v1")
-        emulator.settings.faults.overload = 1  # applies to the next request
+        emulator.settings.faults.pixel_bomb = 1  # applies to the next download
+        emulator.reset()  # every setting back as it started
 
 `create_app(settings)` gives the bare ASGI app; `main()` is the `siliconflow-emulator` command.
 """

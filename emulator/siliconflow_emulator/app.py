@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import logging
-import random
 import secrets
 import time
 from typing import Final
 
-import anyio
-import anyio.to_thread
 from PIL import Image
 from starlette.applications import Starlette
 from starlette.datastructures import MutableHeaders
@@ -22,12 +18,16 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from siliconflow_models import MODELS, ImageGenerationRequest, ModelSubType, ModelType
+from siliconflow_models import ModelSubType, ModelType
 
 from . import responses
-from .faults import add_request_latency, emulate_inference, take_fault
-from .images import Caption, render_edit, render_generation, seed_key
-from .inputs import load_input
+from .catalogue import served_models
+from .downloads import serve_file
+from .encoding import FORMATS, FileFormat, format_of
+from .faults import add_request_latency, take_extra_urls, take_fault
+from .images import Finish
+from .inference import choose_seed, infer
+from .inputs import FILES_PREFIX, InputSources, load_input
 from .responses import ApiError
 from .settings import EmulatorSettings
 from .storage import ImageStore
@@ -38,18 +38,16 @@ logger = logging.getLogger("siliconflow_emulator")
 TRACE_HEADER: Final = "x-siliconcloud-trace-id"
 MAX_BODY_BYTES: Final = 96 * 1024 * 1024
 """Room for three 20 MiB input images as base64, with the rest of the request."""
-FILES_PREFIX: Final = "/files"
-TITLE: Final = "SiliconFlow emulator · placeholder"
 
 
 def create_app(settings: EmulatorSettings | None = None) -> Starlette:
-    """The emulator as a Starlette app; `settings` stays shared, so changing its faults takes effect live."""
+    """The emulator as a Starlette app; `settings` stays shared, so changing it takes effect live."""
     emulator = _Emulator(settings if settings is not None else EmulatorSettings())
     app = Starlette(
         routes=[
             Route("/v1/images/generations", emulator.generate, methods=["POST"]),
             Route("/v1/models", emulator.list_models, methods=["GET"]),
-            Route(FILES_PREFIX + "/{name}", emulator.download, methods=["GET"]),
+            Route(FILES_PREFIX + "{name}", emulator.download, methods=["GET"]),
         ],
         middleware=[Middleware(TraceIdMiddleware)],
         exception_handlers={404: _not_found, 405: _method_not_allowed},
@@ -84,7 +82,11 @@ class TraceIdMiddleware:
 class _Emulator:
     def __init__(self, settings: EmulatorSettings) -> None:
         self.settings = settings
-        self.store = ImageStore(ttl=lambda: settings.image_ttl, max_bytes=settings.max_stored_bytes)
+        self.store = ImageStore(
+            ttl=lambda: settings.image_ttl,
+            max_bytes=settings.max_stored_bytes,
+            clock=lambda: settings.clock(),
+        )
 
     async def generate(self, request: Request) -> Response:
         if not _authorized(request, self.settings.api_keys):
@@ -96,8 +98,9 @@ class _Emulator:
             logger.info("generation answered %s by an injected fault", fault.status_code)
             return fault
         try:
-            plan = parse_generation(await _read_body(request))
-            inputs = [await load_input(field, value) for field, value in plan.inputs]
+            plan = parse_generation(await _read_body(request), site=self.settings.site)
+            sources = InputSources(_origin(request), self.own_file, self.settings.fetch_loopback)
+            inputs = [await load_input(field, value, sources) for field, value in plan.inputs]
             return await self._answer(request, plan, inputs)
         except ApiError as error:
             logger.info("generation refused: %s", error.message)
@@ -109,12 +112,16 @@ class _Emulator:
 
     async def _answer(self, request: Request, plan: GenerationPlan, inputs: list[Image.Image]) -> Response:
         req = plan.request
-        seed = req.seed if isinstance(req.seed, int) else random.randint(0, _SEED_CEILING)
+        seed = req.seed if isinstance(req.seed, int) else choose_seed(plan.capabilities)
+        faults = self.settings.faults
+        count = take_extra_urls(faults) or plan.count
+        finish = Finish(FORMATS[plan.output_format], self.settings.photo_like)
         started = time.perf_counter()
-        pictures = await self._infer(plan, seed, inputs)
+        pictures = await infer(plan, seed, inputs, count, finish, faults)
         inference = time.perf_counter() - started
-        origin = f"{request.url.scheme}://{request.url.netloc}"
-        images = [{"url": f"{origin}{FILES_PREFIX}/{self.store.put(png)}.png"} for png in pictures]
+        origin = _origin(request)
+        suffix = finish.file_format.suffix
+        images = [{"url": f"{origin}{FILES_PREFIX}{self.store.put(data)}{suffix}"} for data in pictures]
         logger.info("generated %d image(s) with %s in %.3fs", len(images), req.model, inference)
         return JSONResponse(
             {
@@ -127,21 +134,6 @@ class _Emulator:
             }
         )
 
-    async def _infer(self, plan: GenerationPlan, seed: int, inputs: list[Image.Image]) -> list[bytes]:
-        pictures: list[bytes] = [b""] * plan.count
-
-        async def render(index: int) -> None:
-            # Pillow drops the GIL while it draws and compresses, so batch images render in parallel.
-            pictures[index] = await anyio.to_thread.run_sync(_render_one, plan, seed, inputs, index)
-
-        async with anyio.create_task_group() as group:
-            # Drawing happens inside the emulated inference time, not after it: the answer then
-            # takes step_latency x steps however busy the CPU is, as long as it keeps up.
-            group.start_soon(emulate_inference, self.settings.faults, plan.steps)
-            for index in range(plan.count):
-                group.start_soon(render, index)
-        return pictures
-
     async def list_models(self, request: Request) -> Response:
         if not _authorized(request, self.settings.api_keys):
             return responses.invalid_token()
@@ -152,45 +144,35 @@ class _Emulator:
             return error.response()
         # Every model of the spec's table is an image model: this is the image API's table.
         listed = [
-            {"id": name, "object": "model", "created": 0, "owned_by": ""}
-            for name, capabilities in MODELS.items()
+            {"id": capabilities.name, "object": "model", "created": 0, "owned_by": ""}
+            for capabilities in served_models(self.settings.site)
             if kind in (None, ModelType.image.value) and task in (None, capabilities.sub_type)
         ]
         return JSONResponse({"object": "list", "data": listed})
 
     async def download(self, request: Request) -> Response:
-        name: str = request.path_params["name"]
-        data = self.store.get(name.removesuffix(".png")) if name.endswith(".png") else None
-        if data is None:
+        found = self._find(request.path_params["name"])
+        if found is None:
             return responses.not_found()
-        return Response(data, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"})
+        return serve_file(*found, self.settings.faults)
+
+    def own_file(self, name: str) -> bytes | None:
+        """An image file by its name under /files/, read from the store: no HTTP, no download fault."""
+        found = self._find(name)
+        return None if found is None else found[0]
+
+    def _find(self, name: str) -> tuple[bytes, FileFormat] | None:
+        image_id, dot, suffix = name.partition(".")
+        data = self.store.get(image_id) if dot else None
+        file_format = None if data is None else format_of(data)
+        if data is None or file_format is None or file_format.suffix != dot + suffix:
+            return None
+        return data, file_format
 
 
-def _render_one(plan: GenerationPlan, seed: int, inputs: list[Image.Image], index: int) -> bytes:
-    req = plan.request
-    digests = [hashlib.sha256(value.encode()).hexdigest() for _, value in plan.inputs]
-    negative = req.negative_prompt if "negative_prompt" in req.model_fields_set else ""
-    if plan.is_edit:
-        key = seed_key(req.model, req.prompt, negative, seed, index, digests)
-        caption = Caption(f"{TITLE} edit", req.model, seed, req.prompt)
-        return render_edit(inputs, key, caption)
-    assert plan.size is not None
-    key = seed_key(req.model, req.prompt, negative, seed, plan.size, index, digests)
-    title = f"{TITLE} image-to-image" if inputs else f"{TITLE} image"
-    caption = Caption(title, req.model, seed, req.prompt, index, plan.count)
-    return render_generation(plan.size, key, caption, inputs[0] if inputs else None)
-
-
-def _seed_ceiling() -> int:
-    # The spec's own maximum, read from the generated model rather than typed again.
-    for constraint in ImageGenerationRequest.model_fields["seed"].metadata:
-        ceiling = getattr(constraint, "le", None)
-        if isinstance(ceiling, int):
-            return ceiling
-    return 2**32 - 1
-
-
-_SEED_CEILING: Final = _seed_ceiling()
+def _origin(request: Request) -> str:
+    # The origin the client reached: the one its image URLs must carry to work for it.
+    return f"{request.url.scheme}://{request.url.netloc}"
 
 
 def _authorized(request: Request, keys: frozenset[str]) -> bool:

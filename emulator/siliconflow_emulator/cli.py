@@ -10,8 +10,10 @@ from dataclasses import dataclass
 
 import uvicorn
 
+from siliconflow_models import SITES
+
 from .app import create_app
-from .settings import DEFAULT_IMAGE_TTL, EmulatorSettings, Faults
+from .settings import DEFAULT_IMAGE_TTL, DEFAULT_SITE, EmulatorSettings, Faults
 
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
 
@@ -29,8 +31,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="siliconflow-emulator",
         description=(
             "A local stand-in for SiliconFlow's image API (POST /v1/images/generations, GET /v1/models): "
-            "validates requests against the spec, answers with deterministic placeholder PNGs, and "
-            "misbehaves on demand. It never contacts SiliconFlow."
+            "validates requests against the spec, answers with deterministic placeholder images, and "
+            "misbehaves on demand. It never contacts SiliconFlow, and fetches no URL unless told to."
         ),
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
@@ -50,6 +52,22 @@ def build_parser() -> argparse.ArgumentParser:
         default=DEFAULT_IMAGE_TTL,
         metavar="SECONDS",
         help="seconds before an image URL answers 404 (default: %(default)s, like the API)",
+    )
+    parser.add_argument(
+        "--site",
+        choices=list(SITES),
+        default=DEFAULT_SITE,
+        help="which SiliconFlow site to be: it serves that site's models only (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--fetch-loopback",
+        action="store_true",
+        help="also fetch input images from loopback URLs (off: data URIs and its own image URLs only)",
+    )
+    parser.add_argument(
+        "--photo-like",
+        action="store_true",
+        help="add seeded grain, so PNGs weigh what the API's do (about 1.6 bytes a pixel)",
     )
     parser.add_argument("--log-level", choices=LOG_LEVELS, default="info", help="(default: %(default)s)")
     faults = parser.add_argument_group("faults", "misbehaviour for testing clients; all off by default")
@@ -90,6 +108,44 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="extra seconds before every generation request is answered",
     )
+    faults.add_argument(
+        "--extra-urls",
+        type=_count,
+        default=0,
+        metavar="N",
+        help="answer the next successful generation with N image URLs, whatever was asked for",
+    )
+    faults.add_argument(
+        "--not-an-image", type=_count, default=0, metavar="N", help="serve the next N downloads as HTML pages"
+    )
+    faults.add_argument(
+        "--pixel-bomb",
+        type=_count,
+        default=0,
+        metavar="N",
+        help="serve the next N downloads as small PNGs whose header claims 12000x12000 pixels",
+    )
+    faults.add_argument(
+        "--trailing-bytes",
+        type=_count,
+        default=0,
+        metavar="N",
+        help="serve the next N downloads with 1 MiB of junk after the image's end",
+    )
+    faults.add_argument(
+        "--trickle",
+        type=_non_negative_float,
+        default=0.0,
+        metavar="SECONDS",
+        help="send downloads one byte every SECONDS",
+    )
+    faults.add_argument(
+        "--download-rate",
+        type=_non_negative_float,
+        default=0.0,
+        metavar="BYTES_PER_SECOND",
+        help="send downloads at most this fast (0: as fast as loopback goes)",
+    )
     return parser
 
 
@@ -103,8 +159,21 @@ def parse_args(argv: Sequence[str] | None = None) -> CliOptions:
         malformed=args.malformed,
         step_latency=args.step_latency,
         fixed_latency=args.latency,
+        extra_urls=args.extra_urls,
+        not_an_image=args.not_an_image,
+        pixel_bomb=args.pixel_bomb,
+        trailing_bytes=args.trailing_bytes,
+        trickle=args.trickle,
+        download_rate=args.download_rate,
     )
-    settings = EmulatorSettings(api_keys=frozenset(args.api_key), image_ttl=args.image_ttl, faults=faults)
+    settings = EmulatorSettings(
+        api_keys=frozenset(args.api_key),
+        image_ttl=args.image_ttl,
+        faults=faults,
+        site=args.site,
+        fetch_loopback=args.fetch_loopback,
+        photo_like=args.photo_like,
+    )
     return CliOptions(settings=settings, host=args.host, port=args.port, log_level=args.log_level)
 
 
@@ -117,8 +186,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     tokens = f"{len(settings.api_keys)} key(s) from --api-key" if settings.api_keys else "any non-empty token"
     host = f"[{options.host}]" if ":" in options.host else options.host
     print(
-        f"siliconflow-emulator: http://{host}:{options.port}/v1 (bearer: {tokens}; "
-        f"image URLs live {settings.image_ttl:g} s; faults: {_describe_faults(settings.faults)})",
+        f"siliconflow-emulator: http://{host}:{options.port}/v1 as site {settings.site} "
+        f"(bearer: {tokens}; image URLs live {settings.image_ttl:g} s; {_describe_inputs(settings)}; "
+        f"{'photo-like grain; ' if settings.photo_like else ''}faults: {_describe_faults(settings.faults)})",
         file=sys.stderr,
         flush=True,
     )
@@ -135,10 +205,21 @@ def _describe_faults(faults: Faults) -> str:
             ("malformed", faults.malformed),
             ("step_latency", faults.step_latency),
             ("fixed_latency", faults.fixed_latency),
+            ("extra_urls", faults.extra_urls),
+            ("not_an_image", faults.not_an_image),
+            ("pixel_bomb", faults.pixel_bomb),
+            ("trailing_bytes", faults.trailing_bytes),
+            ("trickle", faults.trickle),
+            ("download_rate", faults.download_rate),
         )
         if value
     ]
     return ", ".join(armed) if armed else "none"
+
+
+def _describe_inputs(settings: EmulatorSettings) -> str:
+    loopback = ", loopback URLs" if settings.fetch_loopback else ""
+    return f"input images: data URIs, its own image URLs{loopback}"
 
 
 def _count(text: str) -> int:
@@ -158,5 +239,5 @@ def _port(text: str) -> int:
 def _non_negative_float(text: str) -> float:
     value = float(text)
     if not value >= 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a finite number of seconds, 0 or more, not {text}")
+        raise argparse.ArgumentTypeError(f"must be a finite number, 0 or more, not {text}")
     return value

@@ -1,4 +1,6 @@
-"""Injected misbehaviour: the counted faults, and emulated inference time."""
+"""Injected misbehaviour of generations: the counted faults, extra URLs, and emulated inference time.
+
+The download faults live with the downloads, in downloads.py."""
 
 from __future__ import annotations
 
@@ -32,6 +34,15 @@ def take_fault(faults: Faults) -> Response | None:
         faults.malformed -= 1
         return JSONResponse(MALFORMED_BODY)
     return None
+
+
+def take_extra_urls(faults: Faults) -> int | None:
+    """How many image URLs this generation answers with if `extra_urls` is armed (disarming it), else None."""
+    count = faults.extra_urls
+    if count <= 0:
+        return None
+    faults.extra_urls = 0
+    return count
 
 
 async def add_request_latency(faults: Faults) -> None:

@@ -1,7 +1,10 @@
-"""Input images for edits and image-to-image: data URIs, or URLs on this machine.
+"""Input images for edits and image-to-image: data URIs, or the emulator's own image URLs.
 
-The emulator has no network, so a URL is fetched only when its host is loopback
-(127.0.0.0/8, ::1, localhost); anything else is refused with 400 rather than tried.
+An own URL (`<the origin the request came to>/files/<id>.png|.jpg`) is read straight from the
+image store, with no HTTP. Any other URL is refused before anything is tried, with the same
+words whatever it names: otherwise a caller could use the emulator to map what listens on
+this machine. `EmulatorSettings.fetch_loopback` (`--fetch-loopback`) lets it fetch loopback
+URLs (127.0.0.0/8, ::1, localhost) over HTTP, for tests that serve images of their own.
 """
 
 from __future__ import annotations
@@ -10,8 +13,10 @@ import base64
 import binascii
 import io
 import ipaddress
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Final
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 import anyio.to_thread
 import httpx
@@ -22,18 +27,85 @@ from .validation import MAX_IMAGE_SIDE
 
 MAX_INPUT_BYTES: Final = 20 * 1024 * 1024
 FETCH_TIMEOUT: Final = 10.0
-_FORMS = "a data URI (`data:image/png;base64,...`) or an http(s) URL"
+FILES_PREFIX: Final = "/files/"
+_DEFAULT_PORTS: Final = {"http": 80, "https": 443}
 
 
-async def load_input(field: str, value: str) -> Image.Image:
+@dataclass(frozen=True, slots=True)
+class InputSources:
+    """Where one request's input images may come from."""
+
+    origin: str
+    """The origin the request came to (`http://127.0.0.1:8765`): the one the emulator's own URLs carry."""
+    own_file: Callable[[str], bytes | None]
+    """A file name under /files/ (`<id>.png`) to its bytes, None when unknown or expired."""
+    fetch_loopback: bool = False
+
+
+async def load_input(field: str, value: str, sources: InputSources) -> Image.Image:
     """The image a request field names, as RGB, or ApiError naming the field."""
     if value[:5].lower() == "data:":
         data = _decode_data_uri(field, value)
-    elif value[:7].lower() == "http://" or value[:8].lower() == "https://":
-        data = await _fetch_loopback(field, value)
     else:
-        raise ApiError(f"Invalid field `{field}`: expected {_FORMS}.", data=field)
+        url = _split(value)
+        own_name = _own_file_name(url, sources.origin) if url is not None else None
+        if own_name is not None:
+            data = _read_own(field, own_name, sources)
+        elif url is not None and sources.fetch_loopback and _is_loopback(url.hostname or ""):
+            data = await _fetch_loopback(field, value)
+        else:
+            raise ApiError(_refusal(field, sources), data=field)
     return await anyio.to_thread.run_sync(_open, field, data)
+
+
+def _refusal(field: str, sources: InputSources) -> str:
+    # The same sentence for every refused value: nothing in it depends on what the value names.
+    loopback = (
+        "or a loopback URL (127.0.0.0/8, ::1, localhost)"
+        if sources.fetch_loopback
+        else "and fetches nothing else (start it with --fetch-loopback, or set "
+        "EmulatorSettings.fetch_loopback, to let it fetch loopback URLs)"
+    )
+    return (
+        f"Invalid field `{field}`: the emulator takes a data URI (`data:image/png;base64,...`) or one of "
+        f"its own image URLs ({sources.origin}{FILES_PREFIX}...), {loopback}."
+    )
+
+
+def _split(value: str) -> SplitResult | None:
+    try:
+        url = urlsplit(value)
+        _port(url)  # raises ValueError for a port out of range
+    except ValueError:
+        return None
+    return url if url.scheme.lower() in _DEFAULT_PORTS and url.hostname else None
+
+
+def _own_file_name(url: SplitResult, origin: str) -> str | None:
+    own = urlsplit(origin)
+    if url.scheme.lower() != own.scheme.lower() or _port(url) != _port(own):
+        return None
+    host, own_host = (url.hostname or "").lower(), (own.hostname or "").lower()
+    # 127.0.0.1, localhost and ::1 on the same port all name this server when it listens on loopback.
+    if host != own_host and not (_is_loopback(host) and _is_loopback(own_host)):
+        return None
+    name = url.path.removeprefix(FILES_PREFIX)
+    return name if url.path.startswith(FILES_PREFIX) and name and "/" not in name else None
+
+
+def _port(url: SplitResult) -> int | None:
+    return url.port if url.port is not None else _DEFAULT_PORTS.get(url.scheme.lower())
+
+
+def _read_own(field: str, name: str, sources: InputSources) -> bytes:
+    data = sources.own_file(name)
+    if data is None:
+        raise ApiError(
+            f"Invalid field `{field}`: the emulator has no image at that URL; its image URLs expire, "
+            "or it was restarted since.",
+            data=field,
+        )
+    return data
 
 
 def _decode_data_uri(field: str, value: str) -> bytes:
@@ -55,16 +127,7 @@ def _decode_data_uri(field: str, value: str) -> bytes:
 
 
 async def _fetch_loopback(field: str, url: str) -> bytes:
-    try:
-        host = urlsplit(url).hostname or ""
-    except ValueError:
-        host = ""
-    if not _is_loopback(host):
-        raise ApiError(
-            f"Invalid field `{field}`: the emulator has no network and fetches only loopback URLs "
-            f"(127.0.0.0/8, ::1, localhost), not host {host[:100] or '(none)'}; send a data URI instead.",
-            data=field,
-        )
+    # Only with fetch_loopback on, for tests: these messages may say what the URL answered.
     # trust_env=False: a proxy from the environment must not carry a loopback fetch off the machine.
     async with httpx.AsyncClient(timeout=FETCH_TIMEOUT, trust_env=False, follow_redirects=False) as client:
         try:

@@ -2,10 +2,10 @@
 
 | status | body | media type | when |
 | --- | --- | --- | --- |
-| 400 | `{code: 20015, message, data}` | application/json | bad JSON, a missing, mistyped or out-of-range field, an option the model does not take, an unreadable input image |
-| 400 | `{code: 20012, message, data}` | application/json | a model the spec's table does not list |
+| 400 | `{code: 20015, message, data}` | application/json | bad JSON, a missing, mistyped or out-of-range field (the model's own range included), a size a fixed-size model does not serve, an option the model does not take, an input image that is unreadable or neither a data URI nor the emulator's own URL |
+| 400 | `{code: 20012, message, data}` | application/json | a model the spec's table does not list for the emulator's site |
 | 401 | `"Invalid token"` | application/json | no bearer token, or one not in `--api-key` |
-| 404 | `404 page not found` | text/plain | unknown path, or an image URL past its TTL |
+| 404 | `404 page not found` | text/plain | unknown path, or an image URL past its TTL (or with the wrong suffix) |
 | 405 | `405 method not allowed` + `Allow` | text/plain | a known path with another method |
 | 429 | `{message, data}` + `Retry-After` | application/json | `rate_limit` fault |
 | 500 | `{code: 50500, message, data}` | application/json | a bug in the emulator |

@@ -7,7 +7,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import uvicorn
 
@@ -19,11 +19,20 @@ STARTUP_TIMEOUT = 10.0
 
 @dataclass(frozen=True, slots=True)
 class RunningEmulator:
-    """A started emulator. `settings` is the live object: change `settings.faults` at will."""
+    """A started emulator. `settings` is the live object: change it (and its faults) at will."""
 
     settings: EmulatorSettings
     host: str
     port: int
+    started_with: EmulatorSettings = field(repr=False, compare=False)
+    """A copy of the settings as they were at start, for `reset`."""
+
+    def reset(self) -> None:
+        """Put every setting back as it was at start: faults, keys, image TTL, site and flags.
+
+        Stored images stay, and a download already under way keeps the pace it started with.
+        """
+        self.settings.restore(self.started_with)
 
     @property
     def origin(self) -> str:
@@ -50,9 +59,12 @@ def run_in_thread(
     server on stdio must keep for itself).
     """
     settings = settings if settings is not None else EmulatorSettings()
+    started_with = settings.copy()
     # Bind here rather than in uvicorn, so the port is known before the thread starts.
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # IPPROTO_TCP spelled out: asyncio turns Nagle off only on sockets whose proto says TCP, and
+    # with Nagle on, every response after a connection's first waited 40 ms for a delayed ACK.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
@@ -66,7 +78,7 @@ def run_in_thread(
         thread.start()
         _wait_until_started(server, thread)
         try:
-            yield RunningEmulator(settings=settings, host=host, port=sock.getsockname()[1])
+            yield RunningEmulator(settings, host, sock.getsockname()[1], started_with)
         finally:
             server.should_exit = True
             thread.join(timeout=STARTUP_TIMEOUT)

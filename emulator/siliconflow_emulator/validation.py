@@ -1,8 +1,10 @@
 """Reading a generation request: the generated pydantic model decides what is well formed, the
-generated capability table decides what each model takes. No range is typed twice here."""
+generated capability table decides which site serves a model and what the model takes. No range,
+size or model name is typed here."""
 
 from __future__ import annotations
 
+import enum
 import json
 import math
 from dataclasses import dataclass
@@ -10,16 +12,17 @@ from typing import Any, Final
 
 import pydantic
 
-from siliconflow_models import MODELS, ImageGenerationRequest, ModelCapabilities
-from siliconflow_models.capabilities import OPTIONAL_FIELDS
+from siliconflow_models import ImageGenerationRequest, ModelCapabilities
+from siliconflow_models.capabilities import IMAGE_FIELDS, OPTIONAL_FIELDS, Range, SiteName
 
+from .catalogue import served_model
 from .responses import MODEL_NOT_FOUND, MODEL_NOT_FOUND_MESSAGE, ApiError
+from .settings import DEFAULT_SITE
 
 MAX_IMAGE_SIDE: Final = 4096
 """Largest width or height the emulator renders. The spec's pattern allows up to 99999, which no
 real model produces and which would take seconds and gigabytes to draw; bigger sizes answer 400."""
 
-IMAGE_FIELDS: Final = ("image", "image2", "image3")
 FALLBACK_SIZE: Final = (1024, 1024)
 """Size for a text-to-image model whose table row names no default (none does today)."""
 
@@ -36,17 +39,20 @@ class GenerationPlan:
     steps: int
     inputs: tuple[tuple[str, str], ...]
     """(field, value) of each input image sent, in field order."""
+    output_format: str
+    """"png" or "jpeg": the request's, else the model's default, else the spec's."""
+    prompt_enhancement: bool
 
     @property
     def is_edit(self) -> bool:
         return self.capabilities.task == "edit"
 
 
-def parse_generation(body: bytes) -> GenerationPlan:
-    """Check a request body the way the API does, or raise ApiError naming what is wrong."""
-    data = _parse_json(body)
-    request = _validate(data)
-    capabilities = MODELS.get(request.model)
+def parse_generation(body: bytes, *, site: SiteName = DEFAULT_SITE) -> GenerationPlan:
+    """Check a request body the way the API of `site` does, or raise ApiError naming what is wrong."""
+    request = _validate(_parse_json(body))
+    # Another site's model is as unknown here as a made-up one: the sites keep separate catalogues.
+    capabilities = served_model(site, request.model)
     if capabilities is None:
         raise ApiError(MODEL_NOT_FOUND_MESSAGE, code=MODEL_NOT_FOUND, data=f"model: {_clip(request.model)}")
     sent = request.model_fields_set
@@ -54,6 +60,9 @@ def parse_generation(body: bytes) -> GenerationPlan:
     for field in capabilities.required:
         if field not in sent:
             raise ApiError(f"Model {capabilities.name} requires `{field}`: the image to edit.", data=field)
+    for name, allowed in capabilities.ranges.items():
+        if name in sent:
+            _check_range(name, getattr(request, name), allowed, capabilities)
     return GenerationPlan(
         request=request,
         capabilities=capabilities,
@@ -61,6 +70,8 @@ def parse_generation(body: bytes) -> GenerationPlan:
         count=request.batch_size if capabilities.accepts("batch_size") else 1,
         steps=_steps(request, capabilities, sent),
         inputs=tuple((field, getattr(request, field)) for field in IMAGE_FIELDS if field in sent),
+        output_format=str(_option(request, capabilities, sent, "output_format")),
+        prompt_enhancement=bool(_option(request, capabilities, sent, "prompt_enhancement")),
     )
 
 
@@ -98,8 +109,10 @@ def _refuse_constant(name: str) -> Any:
 
 def _validate(data: dict[str, Any]) -> ImageGenerationRequest:
     try:
-        # Strict: the wire is JSON, so "2" is not an integer and true is not a number.
-        return ImageGenerationRequest.model_validate(data, strict=True)
+        # Strict: the wire is JSON, so "2" is not an integer and true is not a number. Validated as
+        # JSON text (after _parse_json's own rules), since strict Python mode takes enums only as
+        # enum members, never the strings a body carries.
+        return ImageGenerationRequest.model_validate_json(json.dumps(data), strict=True)
     except pydantic.ValidationError as exc:
         errors = exc.errors(include_url=False, include_input=False)
         details = "; ".join(_describe(error) for error in errors)
@@ -139,12 +152,33 @@ def _refuse_inapplicable(
         )
 
 
+def _check_range(field: str, value: float, allowed: Range, capabilities: ModelCapabilities) -> None:
+    low, high = allowed.minimum, allowed.maximum
+    if (low is None or value >= low) and (high is None or value <= high):
+        return
+    if low is not None and high is not None:
+        takes = f"{low} to {high}"
+    else:
+        takes = f"at least {low}" if low is not None else f"at most {high}"
+    raise ApiError(
+        f"Invalid field `{field}`: {value} is out of range for model {capabilities.name}, which takes {takes}.",
+        data=field,
+    )
+
+
 def _size(
     request: ImageGenerationRequest, capabilities: ModelCapabilities, sent: set[str]
 ) -> tuple[int, int]:
     text = request.image_size if "image_size" in sent else capabilities.default_image_size
     if not isinstance(text, str):
         return FALLBACK_SIZE
+    sizes = [recommended.size for recommended in capabilities.recommended_image_sizes]
+    if capabilities.fixed_sizes and text not in sizes:
+        raise ApiError(
+            f"Invalid field `image_size`: model {capabilities.name} serves only {', '.join(sizes)}, "
+            f"not {_clip(text)}.",
+            data="image_size",
+        )
     width, height = parse_size(text)
     if width > MAX_IMAGE_SIDE or height > MAX_IMAGE_SIDE:
         raise ApiError(
@@ -161,6 +195,18 @@ def _steps(request: ImageGenerationRequest, capabilities: ModelCapabilities, sen
     # Models differ (Qwen-Image runs 50 by default); the table knows, the request model does not.
     default = capabilities.defaults.get("num_inference_steps", request.num_inference_steps)
     return int(default)
+
+
+def _option(
+    request: ImageGenerationRequest, capabilities: ModelCapabilities, sent: set[str], field: str
+) -> object:
+    # What the model makes of an option: the caller's value where it takes one, else its own
+    # default (from the table), else the spec's (which a caller may restate to any model).
+    if field in sent and capabilities.accepts(field):
+        value: object = getattr(request, field)
+    else:
+        value = capabilities.defaults.get(field, ImageGenerationRequest.model_fields[field].default)
+    return value.value if isinstance(value, enum.Enum) else value
 
 
 def _clip(text: str, limit: int = 120) -> str:

@@ -1,4 +1,4 @@
-"""One emulator for the whole directory, its settings reset around every test."""
+"""One emulator for the whole directory, put back as it started around every test."""
 
 from __future__ import annotations
 
@@ -8,26 +8,30 @@ from typing import Any
 
 import httpx
 import pytest
-from emulator_support import TOKEN
+from emulator_support import TOKEN, ManualClock
 from PIL import Image
 
-from siliconflow_emulator import EmulatorSettings, Faults, RunningEmulator, run_in_thread
+from siliconflow_emulator import EmulatorSettings, RunningEmulator, run_in_thread
 
 
 @pytest.fixture(scope="session")
-def running_emulator() -> Iterator[RunningEmulator]:
-    with run_in_thread(EmulatorSettings(api_keys=frozenset({TOKEN}))) as emulator:
+def clock() -> ManualClock:
+    """The emulator's clock: a test moves it instead of sleeping. It only ever goes forward."""
+    return ManualClock()
+
+
+@pytest.fixture(scope="session")
+def running_emulator(clock: ManualClock) -> Iterator[RunningEmulator]:
+    with run_in_thread(EmulatorSettings(api_keys=frozenset({TOKEN}), clock=clock)) as emulator:
         yield emulator
 
 
 @pytest.fixture
 def emulator(running_emulator: RunningEmulator) -> Iterator[RunningEmulator]:
-    settings = running_emulator.settings
+    # Before as well as after: a test never depends on the one before it having cleaned up.
+    running_emulator.reset()
     yield running_emulator
-    # The app reads these on every request, so putting them back isolates the next test.
-    settings.faults = Faults()
-    settings.api_keys = frozenset({TOKEN})
-    settings.image_ttl = 3600.0
+    running_emulator.reset()
 
 
 @pytest.fixture
@@ -47,12 +51,14 @@ def generate(client: httpx.Client) -> Callable[..., httpx.Response]:
 
 @pytest.fixture
 def download(client: httpx.Client) -> Callable[[str], Image.Image]:
+    """Fetch an image URL and open it, checking that the bytes are what the URL and header say."""
+
     def fetch(url: str) -> Image.Image:
         response = client.get(url)
         assert response.status_code == 200, response.text
-        assert response.headers["content-type"] == "image/png"
+        expected = ("image/jpeg", "JPEG") if url.endswith(".jpg") else ("image/png", "PNG")
         picture = Image.open(io.BytesIO(response.content))
-        assert picture.format == "PNG"
+        assert (response.headers["content-type"], picture.format) == expected
         picture.load()
         return picture
 

@@ -1,14 +1,30 @@
-"""Shared by the emulator's tests: the accepted token and input pictures (conftest is not for importing)."""
+"""Shared by the emulator's tests: the accepted token, a clock to move, and input pictures
+(conftest is not for importing)."""
 
 from __future__ import annotations
 
 import base64
 import io
+import time
 
 from PIL import Image
 
 TOKEN = "sk-emulator-test"
 """The one key the shared emulator accepts."""
+
+
+class ManualClock:
+    """A monotonic clock that a test can move forward: image expiry without sleeping."""
+
+    def __init__(self) -> None:
+        self._offset = 0.0
+
+    def __call__(self) -> float:
+        return time.monotonic() + self._offset
+
+    def advance(self, seconds: float) -> None:
+        assert seconds >= 0, "a monotonic clock never goes back"
+        self._offset += seconds
 
 
 def png_bytes(picture: Image.Image) -> bytes:

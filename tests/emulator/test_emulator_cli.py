@@ -15,7 +15,7 @@ import pytest
 from starlette.applications import Starlette
 
 from siliconflow_emulator import EmulatorSettings, Faults, create_app, run_in_thread
-from siliconflow_emulator.cli import parse_args
+from siliconflow_emulator.cli import _describe_faults, parse_args
 
 
 def test_defaults() -> None:
@@ -24,6 +24,11 @@ def test_defaults() -> None:
     assert options.settings.api_keys == frozenset()
     assert options.settings.image_ttl == 3600.0
     assert options.settings.faults == Faults()
+    assert (options.settings.site, options.settings.fetch_loopback, options.settings.photo_like) == (
+        "cn",
+        False,
+        False,
+    )
 
 
 def test_every_flag() -> None:
@@ -35,12 +40,20 @@ def test_every_flag() -> None:
             "--rate-limit", "3", "--retry-after", "4",
             "--overload", "2", "--gateway-timeout", "1", "--malformed", "5",
             "--step-latency", "0.05", "--latency", "0.2",
+            "--extra-urls", "20", "--not-an-image", "1", "--pixel-bomb", "2", "--trailing-bytes", "3",
+            "--trickle", "0.5", "--download-rate", "1000000",
+            "--site", "com", "--fetch-loopback", "--photo-like",
             "--log-level", "debug",
         ]
     )  # fmt: skip
     assert (options.host, options.port, options.log_level) == ("0.0.0.0", 9000, "debug")
     assert options.settings.api_keys == frozenset({"one", "two"})
     assert options.settings.image_ttl == 12.5
+    assert (options.settings.site, options.settings.fetch_loopback, options.settings.photo_like) == (
+        "com",
+        True,
+        True,
+    )
     assert options.settings.faults == Faults(
         rate_limit=3,
         retry_after=4.0,
@@ -49,6 +62,12 @@ def test_every_flag() -> None:
         malformed=5,
         step_latency=0.05,
         fixed_latency=0.2,
+        extra_urls=20,
+        not_an_image=1,
+        pixel_bomb=2,
+        trailing_bytes=3,
+        trickle=0.5,
+        download_rate=1_000_000.0,
     )
 
 
@@ -62,6 +81,10 @@ def test_every_flag() -> None:
         ["--image-ttl", "inf"],
         ["--port", "70000"],
         ["--log-level", "loud"],
+        ["--site", "us"],
+        ["--pixel-bomb", "-2"],
+        ["--trickle", "-1"],
+        ["--download-rate", "inf"],
     ],
 )
 def test_bad_values_are_refused(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
@@ -88,6 +111,29 @@ def test_run_in_thread_picks_a_free_port_and_stops() -> None:
         assert response.status_code == 200
     with pytest.raises(httpx.ConnectError):
         httpx.get(first.base_url + "/models", trust_env=False, timeout=2)
+
+
+def test_reset_puts_back_every_setting_it_started_with() -> None:
+    started = EmulatorSettings(
+        api_keys=frozenset({"k"}), image_ttl=60.0, faults=Faults(retry_after=2), site="com"
+    )
+    with run_in_thread(started) as running:
+        settings = running.settings
+        settings.faults.rate_limit = 3
+        settings.faults.trickle = 0.5
+        settings.api_keys = frozenset()
+        settings.image_ttl = 1.0
+        settings.site = "cn"
+        settings.fetch_loopback = settings.photo_like = True
+        running.reset()
+        assert settings is running.settings  # the app's own object, changed in place
+        assert settings.faults == Faults(retry_after=2)
+        assert (settings.api_keys, settings.image_ttl, settings.site) == (frozenset({"k"}), 60.0, "com")
+        assert (settings.fetch_loopback, settings.photo_like) == (False, False)
+        # The reset faults are a fresh object: counting them down leaves the next reset's alone.
+        settings.faults.overload = 1
+        running.reset()
+        assert settings.faults.overload == 0
 
 
 def test_run_in_thread_refuses_a_taken_port() -> None:
@@ -144,6 +190,17 @@ def test_the_console_script_serves_and_keeps_keys_out_of_its_log(tmp_path: Path)
         process.send_signal(signal.SIGINT)
         process.wait(timeout=10)
     text = log.read_text()
-    assert f"http://127.0.0.1:{port}/v1" in text
+    assert f"http://127.0.0.1:{port}/v1 as site cn" in text
     assert "1 key(s)" in text
+    assert "rate_limit=1" in text
     assert secret not in text
+
+
+def test_describe_faults_names_every_armed_fault() -> None:
+    armed = Faults(
+        extra_urls=20, pixel_bomb=1, trailing_bytes=2, not_an_image=3, trickle=0.5, download_rate=1e6
+    )
+    assert _describe_faults(armed) == (
+        "extra_urls=20, not_an_image=3, pixel_bomb=1, trailing_bytes=2, trickle=0.5, download_rate=1e+06"
+    )
+    assert _describe_faults(Faults()) == "none"

@@ -13,8 +13,9 @@ import yaml
 from emulator_support import data_uri, halves
 from PIL import Image, ImageChops
 
+from siliconflow_emulator import RunningEmulator
 from siliconflow_emulator.validation import parse_size
-from siliconflow_models import ImageGenerationResponse
+from siliconflow_models import MODELS, ImageGenerationResponse
 
 Generate = Callable[..., httpx.Response]
 Download = Callable[[str], Image.Image]
@@ -39,8 +40,12 @@ INPUT_SIZES = {"image": (800, 600), "image2": (300, 300), "image3": (200, 400)}
 
 
 @pytest.mark.parametrize("name", sorted(PAGE_EXAMPLES))
-def test_page_examples_are_answered(generate: Generate, download: Download, name: str) -> None:
+def test_page_examples_are_answered(
+    emulator: RunningEmulator, generate: Generate, download: Download, name: str
+) -> None:
     request = dict(PAGE_EXAMPLES[name]["value"])
+    # Each example is answered by an emulator of a site that serves its model.
+    emulator.settings.site = MODELS[request["model"]].sites[0]
     for field, size in INPUT_SIZES.items():
         if field in request:
             request[field] = data_uri(halves(size, (0, 0, 40), (255, 255, 255)), space=True)
@@ -49,6 +54,8 @@ def test_page_examples_are_answered(generate: Generate, download: Download, name
     # A generation has the asked size; an edit keeps its first input's.
     expected = parse_size(request["image_size"]) if "image_size" in request else INPUT_SIZES["image"]
     assert {download(image["url"]).size for image in body["images"]} == {expected}
+    suffix = ".jpg" if request.get("output_format") == "jpeg" else ".png"
+    assert all(image["url"].endswith(suffix) for image in body["images"])
 
 
 def test_batch_size_gives_that_many_different_images(generate: Generate, download: Download) -> None:

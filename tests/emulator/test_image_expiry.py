@@ -1,33 +1,66 @@
-"""Image URLs expire like the API's, and the store's memory stays bounded."""
+"""Image URLs expire like the API's (an hour by default), and the store's memory stays bounded.
+
+Time is the emulator's injected clock, moved by the tests: no test sleeps.
+"""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 import httpx
+import pytest
+from emulator_support import ManualClock
 
-from siliconflow_emulator import RunningEmulator
+from siliconflow_emulator import EmulatorSettings, RunningEmulator
 from siliconflow_emulator.storage import ImageStore
 
 Generate = Callable[..., httpx.Response]
 
 
-def test_urls_answer_404_after_the_ttl(
-    emulator: RunningEmulator, client: httpx.Client, generate: Generate
+def made(generate: Generate) -> str:
+    response = generate(model="Kwai-Kolors/Kolors", prompt="x", image_size="64x64")
+    assert response.status_code == 200, response.text
+    url: str = response.json()["images"][0]["url"]
+    return url
+
+
+def assert_expired(response: httpx.Response) -> None:
+    assert response.status_code == 404
+    assert response.text == "404 page not found"
+    assert response.headers["content-type"].startswith("text/plain")
+
+
+def test_the_default_ttl_is_an_hour(
+    emulator: RunningEmulator, client: httpx.Client, generate: Generate, clock: ManualClock
 ) -> None:
-    emulator.settings.image_ttl = 0.3
-    url = generate(model="Kwai-Kolors/Kolors", prompt="x", image_size="64x64").json()["images"][0]["url"]
+    assert EmulatorSettings().image_ttl == emulator.settings.image_ttl == 3600.0
+    url = made(generate)
+    clock.advance(3599)
     assert client.get(url).status_code == 200
-    time.sleep(0.4)
-    expired = client.get(url)
-    assert expired.status_code == 404
-    assert expired.text == "404 page not found"
-    assert expired.headers["content-type"].startswith("text/plain")
+    clock.advance(1)
+    assert_expired(client.get(url))
 
 
-def test_the_default_ttl_is_an_hour(emulator: RunningEmulator) -> None:
-    assert emulator.settings.image_ttl == 3600.0
+@pytest.mark.parametrize("ttl", [0.5, 30.0])
+def test_a_shorter_ttl_is_honoured(
+    emulator: RunningEmulator, client: httpx.Client, generate: Generate, clock: ManualClock, ttl: float
+) -> None:
+    emulator.settings.image_ttl = ttl
+    url = made(generate)
+    clock.advance(ttl * 0.9)
+    assert client.get(url).status_code == 200
+    clock.advance(ttl * 0.1)
+    assert_expired(client.get(url))
+
+
+def test_an_expired_url_is_no_input_either(
+    emulator: RunningEmulator, generate: Generate, clock: ManualClock
+) -> None:
+    url = made(generate)
+    clock.advance(3600)
+    response = generate(model="Qwen/Qwen-Image-Edit", prompt="x", image=url)
+    assert response.status_code == 400
+    assert "no image at that URL" in response.json()["message"]
 
 
 class Clock:

@@ -8,7 +8,15 @@ import pytest
 from emulator_support import halves
 from PIL import Image, ImageChops, ImageStat
 
-from siliconflow_emulator.images import Caption, render_edit, render_generation, seed_key
+from siliconflow_emulator.encoding import JPEG, png_claiming
+from siliconflow_emulator.images import (
+    Caption,
+    Finish,
+    caption_band_height,
+    render_edit,
+    render_generation,
+    seed_key,
+)
 
 CAPTION = Caption("SiliconFlow emulator · placeholder image", "Kwai-Kolors/Kolors", 7, "an island near sea")
 
@@ -76,3 +84,76 @@ def test_image_to_image_shows_the_guide() -> None:
 def test_prompts_in_other_scripts_render() -> None:
     caption = Caption("t", "Qwen/Qwen-Image", 1, "一只猫坐在月亮上 🐱")
     assert open_png(render_generation((400, 400), seed_key("cjk"), caption, None)).size == (400, 400)
+
+
+LONG_PROMPT = (
+    "an island near sea, with seagulls, moon shining over the sea, light house, boats int he background, "
+    "fish flying over the sea"
+)
+
+
+def captioned(size: tuple[int, int], prompt: str) -> Image.Image:
+    caption = Caption("SiliconFlow emulator · placeholder image", "Kwai-Kolors/Kolors", 7, prompt)
+    return open_png(render_generation(size, seed_key("input"), caption, None)).convert("RGB")
+
+
+@pytest.mark.parametrize("size", [(1024, 1024), (1328, 1328), (720, 1440), (1664, 928), (300, 200), (96, 96)])
+def test_an_edits_caption_band_hides_the_inputs_caption(size: tuple[int, int]) -> None:
+    # Two inputs alike but for their captions: one long, one a single letter.
+    long, short = captioned(size, LONG_PROMPT), captioned(size, "x")
+    input_text = ImageChops.difference(long, short).getbbox()
+    assert input_text is not None
+    caption = Caption(
+        "SiliconFlow emulator · placeholder edit", "Qwen/Qwen-Image-Edit", 1, "moonlight on the sea"
+    )
+    edited = render_edit([long], seed_key("edit"), caption)
+    # The band starts above the input's text, and nothing of that text is left in it: the edits
+    # of the two inputs are the same bytes.
+    assert size[1] - caption_band_height(size) <= input_text[1]
+    assert edited == render_edit([short], seed_key("edit"), caption)
+
+
+@pytest.mark.parametrize(("guide_size", "size"), [((1328, 1328), (720, 1280)), ((300, 200), (1024, 1024))])
+def test_an_image_to_image_band_hides_the_guides_caption(
+    guide_size: tuple[int, int], size: tuple[int, int]
+) -> None:
+    long, short = captioned(guide_size, LONG_PROMPT), captioned(guide_size, "x")
+    assert render_generation(size, seed_key("i2i"), CAPTION, long) == render_generation(
+        size, seed_key("i2i"), CAPTION, short
+    )
+
+
+@pytest.mark.parametrize("size", [(512, 512), (1024, 1024)])
+def test_photo_like_pngs_weigh_what_the_apis_do(size: tuple[int, int]) -> None:
+    finish = Finish(photo_like=True)
+    data = render_generation(size, seed_key("photo"), CAPTION, None, finish)
+    assert 1.4 <= len(data) / (size[0] * size[1]) <= 1.8
+    assert data == render_generation(size, seed_key("photo"), CAPTION, None, finish)
+    assert open_png(data).size == size
+    # The grain sits on the same scene: the smooth picture shows through.
+    smooth = open_png(render_generation(size, seed_key("photo"), CAPTION, None))
+    assert ImageStat.Stat(ImageChops.difference(open_png(data), smooth)).mean[0] < 3
+
+
+def test_photo_like_edits_too() -> None:
+    source = halves((400, 300), (0, 0, 0), (255, 255, 255))
+    caption = Caption("t", "Qwen/Qwen-Image-Edit", 1, "x")
+    data = render_edit([source], seed_key("e"), caption, Finish(photo_like=True))
+    assert len(data) / (400 * 300) > 1.2
+    assert data == render_edit([source], seed_key("e"), caption, Finish(photo_like=True))
+
+
+def test_jpeg_output() -> None:
+    data = render_generation((512, 384), seed_key("j"), CAPTION, None, Finish(file_format=JPEG))
+    picture = Image.open(io.BytesIO(data))
+    assert (picture.format, picture.size) == ("JPEG", (512, 384))
+    assert data == render_generation((512, 384), seed_key("j"), CAPTION, None, Finish(file_format=JPEG))
+
+
+def test_the_pixel_bomb_header_lies() -> None:
+    data = png_claiming(12000, 12000)
+    assert len(data) < 1024
+    # Readers that check the header see the lie before decoding; Pillow warns of it.
+    with pytest.warns(Image.DecompressionBombWarning):
+        picture = Image.open(io.BytesIO(data))
+    assert (picture.format, picture.size) == ("PNG", (12000, 12000))

@@ -21,6 +21,8 @@ import anyio
 import anyio.to_thread
 from mcp.server.mcpserver.exceptions import ToolError
 
+from siliconflow_images._redact import clip
+
 MAX_PATH_CHARS: Final = 4096
 FILE_READS: Final = anyio.CapacityLimiter(4)
 _OPEN_FLAGS: Final = (
@@ -54,8 +56,12 @@ def _read_allowed(
     try:
         given = Path(text).expanduser()
         path = (given if given.is_absolute() else base_dir / given).resolve()
-    except (OSError, RuntimeError, ValueError) as exc:
-        raise ToolError(f"`{field}` is not a usable path ({type(exc).__name__}).") from None
+    except (OSError, RuntimeError) as exc:
+        # A path that changes while it is resolved (a swapped symlink) lands here too.
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
+        raise ToolError(f"`{field}`: {clip(text, 200)} cannot be resolved ({reason}); try again.") from None
+    except ValueError as exc:
+        raise ToolError(f"`{field}` is not a usable path ({exc}).") from None
     # Judged on the resolved path first, so existence is not revealed outside the folders...
     if not _inside(path, allowed_dirs):
         raise _outside(field, path, allowed_dirs)

@@ -45,6 +45,8 @@ logger = logging.getLogger(__name__)
 
 Transport = Literal["stdio", "streamable-http"]
 PAGE_SIZE: Final = 50
+SHUTDOWN_GRACE: Final = 5
+"""Seconds a stopping HTTP server waits for requests under way."""
 
 # They make new files and cost money each time, but never change or delete anything. Hints left
 # out take the specification's defaults (not read-only, not idempotent, open world).
@@ -243,9 +245,16 @@ async def serve(
         logger.info(
             "serving %s (%s)", exposure.url, "bearer token required" if exposure.token else "loopback only"
         )
-        # log_config=None: uvicorn's records go through this process's redacting handler.
+        # log_config=None: uvicorn's records go through this process's redacting handler. A stopped
+        # server waits a while for calls under way (their images are paid for), not for ever for
+        # streams a client left open.
         config = uvicorn.Config(
-            app, host=host, port=port, log_config=None, log_level=settings.log_level.lower()
+            app,
+            host=host,
+            port=port,
+            log_config=None,
+            log_level=settings.log_level.lower(),
+            timeout_graceful_shutdown=SHUTDOWN_GRACE,
         )
         await uvicorn.Server(config).serve()
     finally:

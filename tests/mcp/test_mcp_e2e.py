@@ -50,8 +50,7 @@ async def client(emulator: RunningEmulator, folders: Folders) -> AsyncIterator[C
 @pytest.fixture(autouse=True)
 def calm_emulator(emulator: RunningEmulator) -> Iterator[None]:
     yield
-    emulator.settings.faults = __import__("siliconflow_emulator").Faults(retry_after=1)
-    emulator.settings.image_ttl = 3600.0  # TEMP
+    emulator.reset()
 
 
 @pytest.fixture(autouse=True)

@@ -93,9 +93,8 @@ async def test_a_symlink_swapped_in_never_leads_outside(
     assert OUTSIDE not in made, "a file from outside the allowed folders was sent"
     assert made, "no call got the real file: the race did not run"
     for refusal in refusals:
-        assert "symbolic link" in refusal or "outside the folders" in refusal or "no file at" in refusal, (
-            refusal
-        )
+        reasons = ("symbolic link", "outside the folders", "no file at", "cannot be resolved")
+        assert any(reason in refusal for reason in reasons), refusal
 
 
 async def test_a_fifo_swapped_in_neither_blocks_nor_starves_the_server(

@@ -174,3 +174,31 @@ async def test_a_saved_png_says_how_it_was_made(emulator: RunningEmulator, folde
     record = json.loads(text["siliconflow"])
     assert record["parameters"]["seed"] == 5 and record["model"] == "Kwai-Kolors/Kolors"
     assert io.BytesIO  # the pixels are untouched: Pillow decoded the whole file above
+
+
+async def test_a_client_over_http_without_the_disk_gets_everything_through_resources(
+    folders: Folders,
+) -> None:
+    """Issue: generate, list it, read its bytes and metadata, edit it by `last` and by URI, over HTTP."""
+    from mcp_support import mcp_http_server
+
+    with folders.log.open("w") as log:
+        async with mcp_http_server(server_env(None, folders), log, "--offline") as client:
+            made = structured(await client.call_tool("generate_image", {"prompt": "a harbour", "seed": 8}))
+            uri = made["images"][0]["uri"]
+            assert [str(r.uri) for r in (await client.list_resources()).resources] == [uri]
+            blob = (await client.read_resource(uri)).contents[0]
+            assert isinstance(blob, BlobResourceContents)
+            assert Image.open(io.BytesIO(base64.b64decode(blob.blob))).size == (1024, 1024)
+            meta = (await client.read_resource(uri + "/metadata")).contents[0]
+            assert isinstance(meta, TextResourceContents) and json.loads(meta.text)["record"]["seed"] == 8
+            by_last = structured(
+                await client.call_tool("edit_image", {"image": "last", "prompt": "at night"})
+            )
+            by_uri = structured(await client.call_tool("edit_image", {"image": uri, "prompt": "in fog"}))
+            assert by_last["parameters"]["image"].startswith(uri) and by_uri["parameters"][
+                "image"
+            ].startswith(uri)
+            assert len((await client.list_resources()).resources) == 3
+            answer = await client.list_tools()
+            assert len(answer.model_dump_json(by_alias=True, exclude_none=True)) <= 6000

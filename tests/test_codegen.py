@@ -81,7 +81,7 @@ def test_a_model_table_naming_an_unknown_field_is_refused(tmp_path: Path) -> Non
 def test_a_model_on_an_unknown_site_is_refused(tmp_path: Path) -> None:
     spec = tmp_path / SPEC.name
     text = SPEC.read_text()
-    assert text.count("    sites: [com]\n") == 2
+    assert "    sites: [com]\n" in text
     spec.write_text(text.replace("    sites: [com]\n", "    sites: [moon]\n", 1))
     with pytest.raises(ValueError, match="moon"):
         pipeline.render_into(tmp_path / "stage", spec)

@@ -119,7 +119,7 @@ def _what_it_said(response: httpx.Response) -> tuple[str, int | None]:
     """The message and code of an error body: `{code, message, data}`, a bare JSON string, or text."""
     try:
         body = json.loads(response.content)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: JSON nested deeper than Python recurses
         return response.text, None
     if isinstance(body, str):
         return body, None

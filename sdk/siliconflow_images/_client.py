@@ -40,8 +40,9 @@ from .errors import APIConnectionError, APITimeoutError, SiliconFlowError
 from .generation import AsyncGeneration, Generation
 from .types import GeneratedImage, Model
 
-_PARSE_ERRORS = (ValueError, KeyError, TypeError, AttributeError)
-"""What the generated parsers raise on a body that breaks the spec."""
+_PARSE_ERRORS = (ValueError, KeyError, TypeError, AttributeError, RecursionError)
+"""What the generated parsers raise on a body that breaks the spec (`json` raises RecursionError
+on deeply nested arrays, e.g. a 200 body of 100,000 `[`)."""
 
 
 class _Configured:

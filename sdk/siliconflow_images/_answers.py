@@ -82,7 +82,7 @@ def error_for(
     message = clip(redact(said), MESSAGE_LIMIT) if said else None
     status_code = response.status_code
     retry_after = _retry_after(response) if status_code in (429, 503) else None
-    trace_id = response.headers.get(TRACE_HEADER)
+    trace_id = _trace_id(response.headers, redact)
     retries = retries_of(response)
     explanation = _messages.status(
         status_code,
@@ -108,11 +108,18 @@ def error_for(
     return kind(explanation, **fields)
 
 
+def _trace_id(headers: httpx.Headers, redact: Callable[[str], str]) -> str | None:
+    # Redacted like the body: a server (or a proxy) that echoes the Authorization header back
+    # into its headers must not put the key into an error's text.
+    trace_id = headers.get(TRACE_HEADER)
+    return redact(trace_id) if trace_id else trace_id
+
+
 def _what_it_said(response: httpx.Response) -> tuple[str, int | None]:
     """The message and code of an error body: `{code, message, data}`, a bare JSON string, or text."""
     try:
         body = json.loads(response.content)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: JSON nested deeper than Python recurses
         return response.text, None
     if isinstance(body, str):
         return body, None
@@ -139,7 +146,7 @@ def check_generation(
     parsed: object, headers: httpx.Headers, *, asked: int, redact: Callable[[str], str]
 ) -> Answered:
     """The checked facts of a 200 answer, or MalformedResponseError (the call may have been billed)."""
-    trace_id = headers.get(TRACE_HEADER)
+    trace_id = _trace_id(headers, redact)
 
     def broken(reason: str) -> MalformedResponseError:
         text = clip(redact(reason), MESSAGE_LIMIT)

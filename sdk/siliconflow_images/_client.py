@@ -40,8 +40,16 @@ from .errors import APIConnectionError, APITimeoutError, SiliconFlowError
 from .generation import AsyncGeneration, Generation
 from .types import GeneratedImage, Model
 
-_PARSE_ERRORS = (ValueError, KeyError, TypeError, AttributeError)
-"""What the generated parsers raise on a body that breaks the spec."""
+_PARSE_ERRORS = (ValueError, KeyError, TypeError, AttributeError, RecursionError)
+"""What the generated parsers raise on a body that breaks the spec (`json` raises RecursionError
+on deeply nested arrays, e.g. a 200 body of 100,000 `[`)."""
+
+
+def _retry_settings(max_retries: int, retry_budget: float) -> tuple[int, float]:
+    # Checked for with_options() too: a negative budget would otherwise mean no limit at all.
+    if max_retries < 0 or retry_budget < 0:
+        raise SiliconFlowError("max_retries and retry_budget must not be negative.")
+    return max_retries, retry_budget
 
 
 class _Configured:
@@ -65,10 +73,7 @@ class _Configured:
         self.site = site_from(site, self.base_url)
         """The SiliconFlow site: `site=`, else SILICONFLOW_SITE, else the base URL's host (None for another host)."""
         self.timeout = timeout_from(timeout)
-        if max_retries < 0 or retry_budget < 0:
-            raise SiliconFlowError("max_retries and retry_budget must not be negative.")
-        self.max_retries = max_retries
-        self.retry_budget = retry_budget
+        self.max_retries, self.retry_budget = _retry_settings(max_retries, retry_budget)
         self.limits = limits if limits is not None else ImageLimits()
         self.clock = clock if clock is not None else SYSTEM_CLOCK
         self.wording = wording if wording is not None else SDK_WORDING
@@ -100,10 +105,10 @@ class _Configured:
         new = copy.copy(self)
         if timeout is not None:
             new.timeout = timeout_from(timeout)
-        if max_retries is not None:
-            new.max_retries = max_retries
-        if budget is not None:
-            new.retry_budget = budget
+        new.max_retries, new.retry_budget = _retry_settings(
+            self.max_retries if max_retries is None else max_retries,
+            self.retry_budget if budget is None else budget,
+        )
         return new
 
     def _prepare(

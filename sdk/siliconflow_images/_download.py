@@ -7,6 +7,7 @@ trickles a byte every few seconds is cut off however patient each single read is
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -59,6 +60,41 @@ def fetch(
     clock: Clock,
     observe: ChunkObserver | None = None,
 ) -> Fetched:
+    """`_fetch` in a worker thread, waited for at most the deadline.
+
+    A sync httpx request has no overall deadline, only one per read: a host that trickles its
+    status line and headers a byte at a time never trips it, and the check between body chunks
+    comes too late. At the deadline the caller gets FetchFailed and the worker (a daemon
+    thread) is told to stop: it does at its next body chunk, or when the host stops sending.
+    """
+    outcome: list[Fetched | BaseException] = []
+    stop = threading.Event()
+
+    def work() -> None:
+        try:
+            outcome.append(_fetch(client, url, limits, clock, observe, stop))
+        except BaseException as exc:  # handed to the waiting caller
+            outcome.append(exc)
+
+    worker = threading.Thread(target=work, name="siliconflow-images-download", daemon=True)
+    worker.start()
+    worker.join(limits.download_deadline)
+    if not outcome:
+        stop.set()
+        raise FetchFailed(f"it took longer than {limits.download_deadline:g} s")
+    if isinstance(outcome[0], BaseException):
+        raise outcome[0]
+    return outcome[0]
+
+
+def _fetch(
+    client: httpx.Client,
+    url: str,
+    limits: ImageLimits,
+    clock: Clock,
+    observe: ChunkObserver | None,
+    stop: threading.Event,
+) -> Fetched:
     scan = ImageScan(max_bytes=limits.max_download_bytes, max_pixels=limits.max_pixels)
     deadline = clock.monotonic() + limits.download_deadline
     chunks: list[bytes] = []
@@ -66,12 +102,12 @@ def fetch(
         with client.stream("GET", url, timeout=_timeout(limits, client.timeout)) as response:
             _check_status(response)
             for chunk in response.iter_bytes():
+                if stop.is_set() or clock.monotonic() > deadline:
+                    raise FetchFailed(f"it took longer than {limits.download_deadline:g} s")
                 scan.feed(chunk)
                 chunks.append(chunk)
                 if observe is not None:
                     observe(chunk)
-                if clock.monotonic() > deadline:
-                    raise FetchFailed(f"it took longer than {limits.download_deadline:g} s")
     except ImageRejected as exc:
         raise FetchFailed(f"what came is not an acceptable image: {exc}") from None
     except httpx.TimeoutException:

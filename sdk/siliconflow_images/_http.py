@@ -115,10 +115,11 @@ def retry_policy(
     """429/503/504 and transport failures, with backoff, jitter, `Retry-After` and a total budget.
 
     `budget` bounds the total time slept between attempts (a `Retry-After` longer than what
-    is left is cut short, and the next failure is final).
+    is left is cut short, and the next failure is final). Every retry waits first, so a budget
+    of 0 means no retries (httpx-retries reads a `total_timeout` of None as no limit at all).
     """
     return SiliconFlowRetry(
-        total=max_retries,
+        total=max_retries if budget > 0 else 0,
         allowed_methods=list(methods),
         status_forcelist=[429, 503, 504],
         retry_on_exceptions=[

@@ -47,6 +47,10 @@ def prepare(field: str, raw: ImageInput, limits: ImageLimits) -> PreparedInput:
     if not isinstance(raw, str):
         raise InputRefused(f"`{field}` must be {FORMS}, not {type(raw).__name__}.")
     text = raw.strip()
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InputRefused(f"`{field}` holds a lone surrogate, which is not text that can be sent.") from None
     if text[:5].lower() == "data:":
         return _from_data_uri(field, text, limits)
     if text[:7].lower() == "http://" or text[:8].lower() == "https://":

@@ -35,10 +35,11 @@ class Redactor:
             return text
         out: list[str] = []
         position = 0
-        for match in self._pattern.finditer(text):
+        # Search again from the end of each redacted run: `finditer` would resume 8 characters
+        # after the match, having consumed a piece that straddles the end of the grown run, and
+        # so miss a piece starting just after it (a key with a repeated run leaked that way).
+        while (match := self._pattern.search(text, position)) is not None:
             start, end = match.span()
-            if start < position:
-                continue  # inside a run already redacted
             secret, offset = self._where[match.group()]
             # Grow the match both ways while the text goes on spelling the same secret.
             while start > position and offset > 0 and text[start - 1] == secret[offset - 1]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from siliconflow_models import MODELS, Site
-from siliconflow_models.capabilities import Task
+from siliconflow_models.capabilities import IMAGE_FIELDS, Task
 
 from . import rules
 from ._config import ImageLimits
@@ -39,11 +39,13 @@ def prepare_request(
     limits: ImageLimits,
     wording: Wording = SDK_WORDING,
 ) -> Prepared:
-    sent = rules.given(options)
+    # An input image among the options (generate() with Kolors' optional `image`) is read,
+    # checked and encoded like edit()'s, never sent raw (bytes would break the JSON body).
+    sent = rules.given({k: v for k, v in options.items() if k not in IMAGE_FIELDS})
     problems: list[str] = []
     if aspect_ratio is not None:
         problems += rules.apply_aspect_ratio(model, aspect_ratio, sent)
-    given_images = rules.given(images)
+    given_images = rules.given({**{k: v for k, v in options.items() if k in IMAGE_FIELDS}, **images})
     problems += rules.problems(
         task, model, prompt, {**sent, **given_images}, site=site, limits=limits, wording=wording
     )

@@ -188,11 +188,14 @@ def read_record(path: Path, *, max_bytes: int = 1024 * 1024) -> dict[str, Any] |
         return None
     for keyword, text in _texts(head):
         if keyword == RECORD_KEY:
+            # Not the record yet: in a JPEG, the `parameters` comment comes first and starts
+            # with the prompt, which may itself start with "siliconflow:".
             try:
                 record = json.loads(text)
             except ValueError:
-                return None
-            return record if isinstance(record, dict) else None
+                continue
+            if isinstance(record, dict):
+                return record
     return None
 
 

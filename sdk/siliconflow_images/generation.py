@@ -101,8 +101,13 @@ class _GenerationFacts:
         text = _messages.images_lost(what, failures, saved, self.expires_at, len(self.images))
         return kind(text, failures=failures, saved=saved, expires_at=self.expires_at)
 
-    def _unsaved(self) -> list[GeneratedImage]:
-        return [image for image in self.images if image.data is not None and image.path is None]
+    def _unsaved(self, folder: Path) -> list[GeneratedImage]:
+        """Downloaded images not saved in `folder` yet: a save into another folder writes them there too."""
+        return [
+            image
+            for image in self.images
+            if image.data is not None and (image.path is None or image.path.parent != folder)
+        ]
 
     def _write_one(
         self, image: GeneratedImage, folder: Path, stem: str | None, record: bool
@@ -165,10 +170,13 @@ class Generation(_GenerationFacts):
         Files are named `<time>_<model>_seed<seed>[_<n>].png|.jpg` (or `stem[_<n>]`), never
         replace an existing file, and carry the generation record unless `record=False`.
         Images that arrived are saved even when others failed; the error lists the rest.
+        Saving again into the same folder writes nothing new and returns the same paths.
         """
         folder = _folder(directory)
         not_fetched = self._fetch_missing(observe)
-        not_saved = _in_threads(lambda image: self._write_one(image, folder, stem, record), self._unsaved())
+        not_saved = _in_threads(
+            lambda image: self._write_one(image, folder, stem, record), self._unsaved(folder)
+        )
         self._raise_lost(not_fetched, not_saved)
         return self._paths()
 
@@ -219,7 +227,7 @@ class AsyncGeneration(_GenerationFacts):
 
         with anyio.CancelScope(shield=True):
             async with anyio.create_task_group() as group:
-                for image in self._unsaved():
+                for image in self._unsaved(folder):
                     group.start_soon(one, image)
         self._raise_lost(not_fetched, not_saved)
         return self._paths()

@@ -85,7 +85,7 @@ def problems(
         found.extend(_availability(model, caps, site, available, wording))
     if caps is not None:
         found.extend(_table_problems(task, caps, sent, site, wording))
-    found.extend(_range_problems(model, {k: v for k, v in sent.items() if k not in IMAGE_FIELDS}))
+    found.extend(_range_problems(model, prompt, {k: v for k, v in sent.items() if k not in IMAGE_FIELDS}))
     return found
 
 
@@ -155,8 +155,14 @@ def _table_problems(
     return found
 
 
-def _range_problems(model: str, sent: Mapping[str, Any]) -> list[str]:
+def _range_problems(model: str, prompt: str, sent: Mapping[str, Any]) -> list[str]:
     """Mistyped or out-of-range values, judged by the generated request model as the wire sees them."""
+    # A lone surrogate (half a character, e.g. from a broken copy and paste) cannot be sent as
+    # UTF-8: httpx would fail while encoding the body, after the checks, as if the API had.
+    texts = (("model", model), ("prompt", prompt), *sent.items())
+    broken = [name for name, value in texts if isinstance(value, str) and not _is_unicode_text(value)]
+    if broken:
+        return [f"`{name}` holds a lone surrogate, which is not text that can be sent." for name in broken]
     try:
         wire = json.dumps({"model": model or "?", "prompt": "?", **sent}, allow_nan=False)
     except (TypeError, ValueError) as exc:
@@ -173,6 +179,15 @@ def _range_problems(model: str, sent: Mapping[str, Any]) -> list[str]:
             found.append(f"`{field}`={value} is not allowed for {model or 'the model'}: {error['msg']}.")
         return found
     return []
+
+
+def _is_unicode_text(text: str) -> bool:
+    """Whether `text` encodes as UTF-8 (no lone surrogates)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _names(task: Task, site: Site | None) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +17,9 @@ class GeneratedImage:
     """Where SiliconFlow serves it; valid for one hour."""
     index: int
     """Its place in the generation, from 0."""
-    data: bytes | None = None
+    # builtins.bytes: the `bytes` property below shadows the name in the class body, so a plain
+    # `bytes` annotation made typing.get_type_hints() (and pydantic) fail on this class.
+    data: builtins.bytes | None = None
     mime_type: str | None = None
     width: int | None = None
     height: int | None = None

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Final, TypeVar
 
 from siliconflow_images import DEFAULT_BASE_URL, ImageLimits, SiliconFlowError
-from siliconflow_images._config import (
+from siliconflow_images.config import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_RETRY_BUDGET,
     DEFAULT_TIMEOUT,

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 
-from siliconflow_images._config import DEFAULT_SITE
 from siliconflow_images.catalog import default_model, models_for
+from siliconflow_images.config import DEFAULT_SITE
 from siliconflow_models import ModelCapabilities, Site
 from siliconflow_models.capabilities import IMAGE_FIELDS, Task
 

@@ -8,10 +8,7 @@ images (judged by their bytes, never a name) before a byte of them is sent.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import io
-import re
 import warnings
 from dataclasses import dataclass
 from typing import Final
@@ -21,14 +18,15 @@ import anyio.to_thread
 from mcp.server.mcpserver.exceptions import ToolError
 from PIL import Image, UnidentifiedImageError
 
-from siliconflow_images._redact import clip
+from siliconflow_images.files import human_size
+from siliconflow_images.inputs import InputRefused, decode_data_uri
+from siliconflow_images.redaction import clip
 
 from .config import Settings
 from .library import Library, NotInLibrary
 from .local_files import read_allowed
 
 ACCEPTED_FORMATS: Final = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
-_DATA_URI: Final = re.compile(r"^data:(?P<mime>[^;,]*)(?P<params>(?:;[^;,]*)*),(?P<data>.*)$", re.DOTALL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,29 +75,22 @@ async def _file(field: str, text: str, settings: Settings, shown: str | None) ->
     except ValueError as exc:
         raise ToolError(f"`{field}`: {found.path} was not sent because {exc}.") from None
     return ResolvedInput(
-        found.data, f"{shown or found.path} ({mime}, {width}x{height}, {_size(len(found.data))})"
+        found.data, f"{shown or found.path} ({mime}, {width}x{height}, {human_size(len(found.data))})"
     )
 
 
 def _data_uri(field: str, text: str, max_bytes: int) -> ResolvedInput:
-    match = _DATA_URI.match(text)
-    if match is None or ";base64" not in match.group("params").lower():
-        raise ToolError(f"`{field}` is not a base64 data URI: expected data:image/png;base64,<data>.")
-    declared = match.group("mime").strip().lower()
-    if declared and not declared.startswith("image/"):
-        raise ToolError(f"`{field}` is a data URI of {clip(declared, 40)}, not of an image.")
-    encoded = re.sub(r"\s+", "", match.group("data"))
-    if len(encoded) * 3 // 4 > max_bytes:
-        raise ToolError(f"`{field}` holds more than {_size(max_bytes)} (SILICONFLOW_MAX_INPUT_BYTES).")
     try:
-        data = base64.b64decode(encoded, validate=True)
-    except (binascii.Error, ValueError):
-        raise ToolError(f"`{field}` is a data URI whose base64 does not decode.") from None
+        data, _ = decode_data_uri(field, text, max_bytes)
+    except InputRefused as exc:
+        raise ToolError(
+            f"{exc} (SILICONFLOW_MAX_INPUT_BYTES bounds its size)" if "more than" in str(exc) else str(exc)
+        ) from None
     try:
         mime, width, height = sniff_image(data)
     except ValueError as exc:
         raise ToolError(f"`{field}` is a data URI, but {exc}.") from None
-    return ResolvedInput(data, f"data URI ({mime}, {width}x{height}, {_size(len(data))})")
+    return ResolvedInput(data, f"data URI ({mime}, {width}x{height}, {human_size(len(data))})")
 
 
 def sniff_image(data: bytes) -> tuple[str, int, int]:
@@ -121,11 +112,3 @@ def sniff_image(data: bytes) -> tuple[str, int, int]:
     if mime is None:
         raise ValueError(f"it is a {fmt} image; convert it to one of {', '.join(ACCEPTED_FORMATS)}")
     return mime, size[0], size[1]
-
-
-def _size(n: int) -> str:
-    if n >= 1024 * 1024:
-        return f"{n / (1024 * 1024):.1f} MB"
-    if n >= 1024:
-        return f"{n / 1024:.0f} KB"
-    return f"{n} bytes"

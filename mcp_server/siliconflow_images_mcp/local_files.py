@@ -21,7 +21,8 @@ import anyio
 import anyio.to_thread
 from mcp.server.mcpserver.exceptions import ToolError
 
-from siliconflow_images._redact import clip
+from siliconflow_images.files import human_size
+from siliconflow_images.redaction import clip
 
 MAX_PATH_CHARS: Final = 4096
 FILE_READS: Final = anyio.CapacityLimiter(4)
@@ -83,14 +84,14 @@ def _read_allowed(
             raise ToolError(f"`{field}`: {path} is empty.")
         if info.st_size > max_bytes:
             raise ToolError(
-                f"`{field}`: {path} is {_size(info.st_size)}, over the {_size(max_bytes)} limit "
+                f"`{field}`: {path} is {human_size(info.st_size)}, over the {human_size(max_bytes)} limit "
                 "(SILICONFLOW_MAX_INPUT_BYTES); pass a smaller copy."
             )
         data = _read_fd(fd, max_bytes + 1)
     finally:
         os.close(fd)
     if len(data) > max_bytes:
-        raise ToolError(f"`{field}`: {path} grew past the {_size(max_bytes)} limit while being read.")
+        raise ToolError(f"`{field}`: {path} grew past the {human_size(max_bytes)} limit while being read.")
     return LocalFile(path, data)
 
 
@@ -153,11 +154,3 @@ def _reason(exc: OSError) -> str:
     if exc.errno == errno.ENAMETOOLONG:
         return "the name is too long"
     return exc.strerror or type(exc).__name__
-
-
-def _size(n: int) -> str:
-    if n >= 1024 * 1024:
-        return f"{n / (1024 * 1024):.1f} MB"
-    if n >= 1024:
-        return f"{n / 1024:.0f} KB"
-    return f"{n} bytes"

@@ -13,7 +13,7 @@ import traceback
 from collections.abc import Iterable
 from typing import Final
 
-from siliconflow_images._redact import Redactor, clip
+from siliconflow_images.redaction import Redactor, clip
 
 LINE_LIMIT: Final = 2000
 """Characters of one log line kept (a 10 MB prompt is not logged whole)."""

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import tempfile
 from collections.abc import Iterable
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, Final, Literal
@@ -31,8 +29,8 @@ from mcp.types import (
 )
 from pydantic import AnyUrl
 
-from siliconflow_images._config import DEFAULT_SITE
-from siliconflow_images.files import remove_stale_parts
+from siliconflow_images.config import DEFAULT_SITE
+from siliconflow_images.files import remove_stale_parts, unwritable
 
 from . import descriptions, icons
 from .config import Settings
@@ -195,13 +193,9 @@ def build_server(settings: Settings, tools: ImageTools | None = None) -> ImageSe
 def prepare_output_folder(settings: Settings) -> str | None:
     """Make the output folder, clear what crashed runs left in it; why it cannot be written, if so."""
     folder = settings.output_dir
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, probe = tempfile.mkstemp(prefix=".probe-", dir=folder)
-        os.close(fd)
-        os.unlink(probe)
-    except OSError as exc:
-        return exc.strerror or type(exc).__name__
+    problem = unwritable(folder)
+    if problem:
+        return problem
     for part in remove_stale_parts(folder):
         logger.info("removed %s, left by an interrupted save", part.name)
     return None

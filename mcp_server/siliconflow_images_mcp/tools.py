@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
-import tempfile
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,8 +21,9 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, TextContent
 
 from siliconflow_images import AsyncGeneration, AsyncSiliconFlow, DownloadError, SaveError, rules
-from siliconflow_images._redact import Redactor, clip
 from siliconflow_images.catalog import default_model
+from siliconflow_images.files import unwritable
+from siliconflow_images.redaction import Redactor, clip
 from siliconflow_models import MODELS
 from siliconflow_models.capabilities import Task
 
@@ -255,18 +254,13 @@ class ImageTools:
 
     def _check_output_folder(self) -> None:
         """Refuse before spending when the images could not be kept."""
-        folder = self.settings.output_dir
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            fd, probe = tempfile.mkstemp(prefix=".probe-", dir=folder)
-            os.close(fd)
-            os.unlink(probe)
-        except OSError as exc:
+        problem = unwritable(self.settings.output_dir)
+        if problem:
             raise ToolError(
-                f"The output folder {folder} cannot be written ({exc.strerror or type(exc).__name__}), so the "
-                "images could not be kept. Set SILICONFLOW_OUTPUT_DIR to a writable folder. Nothing was sent, "
-                "so nothing was billed."
-            ) from None
+                f"The output folder {self.settings.output_dir} cannot be written ({problem}), so the images "
+                "could not be kept. Set SILICONFLOW_OUTPUT_DIR to a writable folder. Nothing was sent, so "
+                "nothing was billed."
+            )
 
     def _call(
         self,

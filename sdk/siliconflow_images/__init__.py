@@ -13,9 +13,8 @@ hand-written front door over them.
 
 from ._client import AsyncImages, AsyncModels, AsyncSiliconFlow, Images, Models, SiliconFlow
 from ._clock import Clock, SystemClock
-from ._config import DEFAULT_BASE_URL, ImageLimits
-from ._inputs import ImageInput
 from ._messages import Wording
+from .config import DEFAULT_BASE_URL, ImageLimits
 from .errors import (
     APIConnectionError,
     APIStatusError,
@@ -35,6 +34,7 @@ from .errors import (
     SiliconFlowError,
 )
 from .generation import AsyncGeneration, Generation
+from .inputs import ImageInput
 from .types import GeneratedImage, Model
 
 __all__ = [

@@ -21,8 +21,7 @@ from siliconflow_client.types import Unset
 from siliconflow_models import Site
 
 from . import _messages
-from ._config import IMAGE_URL_LIFETIME
-from ._redact import clip
+from .config import IMAGE_URL_LIFETIME
 from .errors import (
     APIStatusError,
     AuthenticationError,
@@ -34,6 +33,7 @@ from .errors import (
     PermissionDeniedError,
     RateLimitError,
 )
+from .redaction import clip
 
 TRACE_HEADER: Final = "x-siliconcloud-trace-id"
 MESSAGE_LIMIT: Final = 300
@@ -71,14 +71,15 @@ def retries_of(response: httpx.Response) -> int:
 
 def error_for(
     response: httpx.Response,
+    body: bytes,
     *,
     base_url: str,
     site: Site | None,
     redact: Callable[[str], str],
     wording: _messages.Wording = _messages.SDK_WORDING,
 ) -> APIStatusError:
-    """The typed error for a read response that is not a success."""
-    said, code = _what_it_said(response)
+    """The typed error for a response that is not a success, from (the start of) its body."""
+    said, code = _what_it_said(body, response.encoding or "utf-8")
     message = clip(redact(said), MESSAGE_LIMIT) if said else None
     status_code = response.status_code
     retry_after = _retry_after(response) if status_code in (429, 503) else None
@@ -115,22 +116,26 @@ def _trace_id(headers: httpx.Headers, redact: Callable[[str], str]) -> str | Non
     return redact(trace_id) if trace_id else trace_id
 
 
-def _what_it_said(response: httpx.Response) -> tuple[str, int | None]:
+def _what_it_said(content: bytes, encoding: str) -> tuple[str, int | None]:
     """The message and code of an error body: `{code, message, data}`, a bare JSON string, or text."""
     try:
-        body = json.loads(response.content)
+        text = content.decode(encoding, "replace")
+    except LookupError:  # an encoding Python does not know
+        text = content.decode("utf-8", "replace")
+    try:
+        body = json.loads(text)
     except (ValueError, RecursionError):  # RecursionError: JSON nested deeper than Python recurses
-        return response.text, None
+        return text, None
     if isinstance(body, str):
         return body, None
     if isinstance(body, dict):
         code = body.get("code")
         message = body.get("message")
         return (
-            message if isinstance(message, str) else response.text,
+            message if isinstance(message, str) else text,
             code if isinstance(code, int) and not isinstance(code, bool) else None,
         )
-    return response.text, None
+    return text, None
 
 
 def _retry_after(response: httpx.Response) -> float | None:

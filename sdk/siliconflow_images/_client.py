@@ -22,7 +22,10 @@ from siliconflow_models.capabilities import SiteName, Task
 from . import _download, _http, _messages
 from ._answers import check_generation, error_for, malformed
 from ._clock import SYSTEM_CLOCK, Clock
-from ._config import (
+from ._download import ChunkObserver, Fetched
+from ._messages import SDK_WORDING, Wording
+from ._requests import Prepared, prepare_request
+from .config import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_RETRY_BUDGET,
     ImageLimits,
@@ -31,13 +34,10 @@ from ._config import (
     site_from,
     timeout_from,
 )
-from ._download import ChunkObserver, Fetched
-from ._inputs import ImageInput
-from ._messages import SDK_WORDING, Wording
-from ._redact import Redactor
-from ._requests import Prepared, prepare_request
 from .errors import APIConnectionError, APITimeoutError, SiliconFlowError
 from .generation import AsyncGeneration, Generation
+from .inputs import ImageInput
+from .redaction import Redactor
 from .types import GeneratedImage, Model
 
 _PARSE_ERRORS = (ValueError, KeyError, TypeError, AttributeError, RecursionError)
@@ -94,9 +94,9 @@ class _Configured:
             raise_for_status=self._raise_for_status,
         )
 
-    def _raise_for_status(self, response: httpx.Response) -> None:
+    def _raise_for_status(self, response: httpx.Response, body: bytes) -> None:
         raise error_for(
-            response, base_url=self.base_url, site=self.site, redact=self.redact, wording=self.wording
+            response, body, base_url=self.base_url, site=self.site, redact=self.redact, wording=self.wording
         )
 
     def _reconfigured(
@@ -158,7 +158,10 @@ class _Configured:
     def _no_answer(self, exc: httpx.HTTPError, started: float) -> APIConnectionError:
         elapsed = self.clock.monotonic() - started
         name = type(exc).__name__
-        if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
+        if isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout):
+            # A timeout, as openai-python users expect, but nothing reached a model.
+            return APITimeoutError(_messages.could_not_connect(name, self.base_url, elapsed))
+        if isinstance(exc, httpx.ConnectError):
             return APIConnectionError(_messages.could_not_connect(name, self.base_url, elapsed))
         if isinstance(exc, httpx.TimeoutException):
             return APITimeoutError(_messages.no_answer_in_time(name, elapsed), maybe_billed=True)

@@ -15,8 +15,8 @@ import anyio
 import httpx
 
 from ._clock import Clock
-from ._config import ImageLimits
 from ._imagescan import ImageRejected, ImageScan, ScannedImage
+from .config import ImageLimits
 
 ChunkObserver = Callable[[bytes], None]
 """Called with each chunk as it arrives (progress bars, a decoder fed while downloading)."""

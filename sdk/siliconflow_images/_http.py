@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Generator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, Final
 
@@ -25,6 +25,9 @@ logger = logging.getLogger("siliconflow_images")
 
 POOL_LIMITS: Final = httpx.Limits(max_connections=64, max_keepalive_connections=16)
 MAX_BACKOFF: Final = 30.0
+"""Longest wait between attempts without a Retry-After; a Retry-After is honoured up to the budget."""
+ERROR_BODY_LIMIT: Final = 64 * 1024
+"""Bytes of an error answer read: its message is cut to a line anyway, and a hostile body may never end."""
 BACKOFF_FACTOR: Final = 0.5
 
 
@@ -130,7 +133,9 @@ def retry_policy(
         ],
         backoff_factor=BACKOFF_FACTOR,
         backoff_jitter=0.5,
-        max_backoff_wait=MAX_BACKOFF,
+        # A Retry-After longer than a backoff would be is still worth waiting for, within the
+        # budget: retrying sooner than asked only spends another attempt on a 429.
+        max_backoff_wait=max(MAX_BACKOFF, budget),
         respect_retry_after_header=True,
         total_timeout=budget if budget > 0 else None,
         clock=clock,
@@ -198,13 +203,13 @@ class _AsyncThroughClient(httpx.AsyncBaseTransport):
 class Stack:
     """What one client's two httpx clients are built from."""
 
-    api_key: str
+    api_key: str = field(repr=False)
     base_url: str
     timeout: httpx.Timeout
     max_retries: int
     retry_budget: float
     clock: Clock
-    raise_for_status: Callable[[httpx.Response], None]
+    raise_for_status: Callable[[httpx.Response, bytes], None]
 
 
 def pool(
@@ -263,8 +268,12 @@ def api_client(stack: Stack, shared: httpx.BaseTransport) -> httpx.Client:
 
     def check(response: httpx.Response) -> None:
         if not response.is_success:
-            response.read()
-            stack.raise_for_status(response)
+            body = bytearray()
+            for chunk in response.iter_bytes():
+                body += chunk
+                if len(body) >= ERROR_BODY_LIMIT:
+                    break
+            stack.raise_for_status(response, bytes(body[:ERROR_BODY_LIMIT]))
 
     return httpx.Client(transport=retrying, event_hooks={"response": [check]}, **_api_kwargs(stack))
 
@@ -274,8 +283,12 @@ def async_api_client(stack: Stack, shared: httpx.AsyncBaseTransport) -> httpx.As
 
     async def check(response: httpx.Response) -> None:
         if not response.is_success:
-            await response.aread()
-            stack.raise_for_status(response)
+            body = bytearray()
+            async for chunk in response.aiter_bytes():
+                body += chunk
+                if len(body) >= ERROR_BODY_LIMIT:
+                    break
+            stack.raise_for_status(response, bytes(body[:ERROR_BODY_LIMIT]))
 
     return httpx.AsyncClient(transport=retrying, event_hooks={"response": [check]}, **_api_kwargs(stack))
 

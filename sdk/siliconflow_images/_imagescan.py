@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
+from ._messages import human_size
+
 PNG_SIGNATURE: Final = b"\x89PNG\r\n\x1a\n"
 JPEG_START: Final = b"\xff\xd8"
 _JPEG_FRAMES: Final = frozenset(
@@ -56,7 +58,7 @@ class ImageScan:
     def feed(self, chunk: bytes) -> None:
         self.size += len(chunk)
         if self.size > self.max_bytes:
-            raise ImageRejected(f"it is larger than {self.max_bytes // (1024 * 1024)} MB")
+            raise ImageRejected(f"it is larger than {human_size(self.max_bytes)}")
         view = memoryview(chunk)
         position = 0
         while position < len(view):

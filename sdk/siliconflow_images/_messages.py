@@ -14,7 +14,7 @@ from typing import Final
 
 from siliconflow_models import Site
 
-from ._config import API_KEY_VARIABLE, BASE_URL_VARIABLE
+from .config import API_KEY_VARIABLE, BASE_URL_VARIABLE
 from .errors import ImageFailure
 
 NOTHING_SENT: Final = "Nothing was sent to SiliconFlow, so nothing was billed."
@@ -33,6 +33,15 @@ class Wording:
 
 
 SDK_WORDING: Final = Wording()
+
+
+def human_size(n: int) -> str:
+    """`n` bytes as people read sizes: 812 bytes, 14 KB, 1.6 MB."""
+    if n >= 1024 * 1024:
+        return f"{n / (1024 * 1024):.1f} MB"
+    if n >= 1024:
+        return f"{n / 1024:.0f} KB"
+    return f"{n} bytes"
 
 
 def console(base_url: str, site: Site | None) -> str:

@@ -10,9 +10,9 @@ from siliconflow_models import MODELS, Site
 from siliconflow_models.capabilities import IMAGE_FIELDS, Task
 
 from . import rules
-from ._config import ImageLimits
-from ._inputs import ImageInput, InputRefused, prepare
 from ._messages import SDK_WORDING, Wording
+from .config import ImageLimits
+from .inputs import ImageInput, InputRefused, prepare
 
 
 @dataclass(frozen=True, slots=True)

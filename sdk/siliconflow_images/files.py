@@ -17,12 +17,25 @@ import struct
 import tempfile
 import time
 import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
 
 from ._imagescan import PNG_SIGNATURE
+from ._messages import human_size
+
+__all__ = [
+    "EXTENSIONS",
+    "file_stem",
+    "human_size",
+    "read_record",
+    "remove_stale_parts",
+    "safe_name",
+    "save_image",
+    "unwritable",
+    "with_record",
+]
 
 EXTENSIONS: Final = {"image/png": ".png", "image/jpeg": ".jpg"}
 RECORD_KEY: Final = "siliconflow"
@@ -34,9 +47,29 @@ STALE_AFTER: Final = 3600.0
 
 def file_stem(model: str, seed: int, when: datetime, index: int | None = None) -> str:
     """e.g. 20250101-093000_Kwai-Kolors_Kolors_seed42_2: when, which model, which seed (and which of a batch)."""
-    slug = re.sub(r"[^A-Za-z0-9.-]+", "_", model).strip("._")[:80] or "model"
     suffix = f"_{index}" if index is not None else ""
-    return f"{when:%Y%m%d-%H%M%S}_{slug}_seed{seed}{suffix}"
+    return f"{when:%Y%m%d-%H%M%S}_{safe_name(model, 'model')}_seed{seed}{suffix}"
+
+
+def safe_name(text: str, fallback: str = "image") -> str:
+    """`text` as a file name of this folder: letters, digits, dots and dashes, no path, no dot first."""
+    return re.sub(r"[^A-Za-z0-9.-]+", "_", text).strip("._")[:80] or fallback
+
+
+def unwritable(folder: Path) -> str | None:
+    """Why images cannot be saved into `folder` (made if missing), or None if they can.
+
+    A file is really created and removed: permission bits say nothing for root, a read-only
+    mount or a full quota.
+    """
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".probe-", dir=folder)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        return exc.strerror or type(exc).__name__
+    return None
 
 
 def save_image(data: bytes, folder: Path, stem: str, mime_type: str) -> Path:
@@ -140,9 +173,30 @@ def with_record(data: bytes, mime_type: str, record: Mapping[str, Any]) -> bytes
         )
         return data[:ihdr_end] + chunks + data[ihdr_end:]
     if mime_type == "image/jpeg" and data.startswith(b"\xff\xd8"):
-        comments = _jpeg_comment(parameters) + _jpeg_comment(f"{RECORD_KEY}:{record_json}")
-        return data[:2] + comments + data[2:]
+        # The record first (a prompt cannot then pose as it), in as many comments as it takes.
+        encoded = record_json.encode("utf-8")
+        parts = [encoded[i : i + _JPEG_PART] for i in range(0, len(encoded), _JPEG_PART)] or [b""]
+        comments = b"".join(
+            _jpeg_comment(f"{RECORD_KEY}-record {n}/{len(parts)}:".encode() + part)
+            for n, part in enumerate(parts, 1)
+        )
+        comments += _jpeg_comment(parameters.encode("utf-8"))
+        # After the JFIF/Exif header segments, which readers expect right after SOI.
+        at = _after_app_segments(data)
+        return data[:at] + comments + data[at:]
     return data
+
+
+_JPEG_PART: Final = 65000
+_JPEG_RECORD: Final = re.compile(rb"^siliconflow-record (\d{1,4})/(\d{1,4}):")
+
+
+def _after_app_segments(data: bytes) -> int:
+    position = 2
+    while position + 4 <= len(data) and data[position] == 0xFF and 0xE0 <= data[position + 1] <= 0xEF:
+        (length,) = struct.unpack(">H", data[position + 2 : position + 4])
+        position += 2 + length
+    return min(position, len(data))
 
 
 def _png_text(keyword: str, text: str) -> bytes:
@@ -154,8 +208,8 @@ def _png_text(keyword: str, text: str) -> bytes:
     return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
 
 
-def _jpeg_comment(text: str) -> bytes:
-    body = text.encode("utf-8")[: 65535 - 2]
+def _jpeg_comment(body: bytes) -> bytes:
+    body = body[: 65535 - 2]
     return b"\xff\xfe" + struct.pack(">H", len(body) + 2) + body
 
 
@@ -186,45 +240,51 @@ def read_record(path: Path, *, max_bytes: int = 1024 * 1024) -> dict[str, Any] |
             head = fh.read(max_bytes)
     except OSError:
         return None
-    for keyword, text in _texts(head):
-        if keyword == RECORD_KEY:
-            # Not the record yet: in a JPEG, the `parameters` comment comes first and starts
-            # with the prompt, which may itself start with "siliconflow:".
-            try:
-                record = json.loads(text)
-            except ValueError:
-                continue
-            if isinstance(record, dict):
-                return record
+    text = _png_record(head) if head.startswith(PNG_SIGNATURE) else _jpeg_record(head)
+    if text is None:
+        return None
+    try:
+        record = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    return record if isinstance(record, dict) else None
+
+
+def _png_record(head: bytes) -> str | None:
+    position = len(PNG_SIGNATURE)
+    while position + 8 <= len(head):
+        length, kind = struct.unpack(">I4s", head[position : position + 8])
+        body = head[position + 8 : position + 8 + length]
+        if kind == b"IDAT" or len(body) < length:
+            return None
+        keyword, _, rest = body.partition(b"\0")
+        if keyword == RECORD_KEY.encode():
+            if kind == b"tEXt":
+                return rest.decode("latin-1")
+            if kind == b"iTXt" and len(rest) >= 2:
+                _, _, after_language = rest[2:].partition(b"\0")
+                return after_language.partition(b"\0")[2].decode("utf-8", "replace")
+        position += 12 + length
     return None
 
 
-def _texts(head: bytes) -> Iterator[tuple[str, str]]:
-    if head.startswith(PNG_SIGNATURE):
-        position = len(PNG_SIGNATURE)
-        while position + 8 <= len(head):
-            length, kind = struct.unpack(">I4s", head[position : position + 8])
-            body = head[position + 8 : position + 8 + length]
-            if kind == b"IDAT" or len(body) < length:
-                return
-            keyword, _, rest = body.partition(b"\0")
-            if kind == b"tEXt":
-                yield keyword.decode("latin-1"), rest.decode("latin-1")
-            elif kind == b"iTXt" and len(rest) >= 2:
-                _, _, after_language = rest[2:].partition(b"\0")
-                _, _, text = after_language.partition(b"\0")
-                yield keyword.decode("latin-1"), text.decode("utf-8", "replace")
-            position += 12 + length
-    elif head.startswith(b"\xff\xd8"):
-        position = 2
-        while position + 4 <= len(head) and head[position] == 0xFF:
-            marker = head[position + 1]
-            (length,) = struct.unpack(">H", head[position + 2 : position + 4])
-            if marker == 0xDA:
-                return
-            if marker == 0xFE:
-                comment = head[position + 4 : position + 2 + length].decode("utf-8", "replace")
-                name, colon, value = comment.partition(":")
-                if colon:
-                    yield name, value
-            position += 2 + length
+def _jpeg_record(head: bytes) -> str | None:
+    """The first complete run of record comments (`siliconflow-record i/n:`), joined."""
+    if not head.startswith(b"\xff\xd8"):
+        return None
+    parts: list[bytes] = []
+    position = 2
+    while position + 4 <= len(head) and head[position] == 0xFF:
+        marker = head[position + 1]
+        (length,) = struct.unpack(">H", head[position + 2 : position + 4])
+        if marker == 0xDA:
+            break
+        if marker == 0xFE:
+            comment = head[position + 4 : position + 2 + length]
+            match = _JPEG_RECORD.match(comment)
+            if match and int(match.group(1)) == len(parts) + 1:
+                parts.append(comment[match.end() :])
+                if len(parts) == int(match.group(2)):
+                    return b"".join(parts).decode("utf-8", "replace")
+        position += 2 + length
+    return None

@@ -22,7 +22,7 @@ from siliconflow_models import MODELS
 from . import _messages
 from ._download import ChunkObserver, Fetched, FetchFailed
 from .errors import DownloadError, ImageFailure, SaveError
-from .files import file_stem, save_image, with_record
+from .files import file_stem, safe_name, save_image, with_record
 from .types import GeneratedImage
 
 ImageObserver = Callable[[int, bytes], None]
@@ -79,7 +79,7 @@ class _GenerationFacts:
         }
 
     def _stem(self, image: GeneratedImage, stem: str | None) -> str:
-        base = stem or file_stem(self.model, self.seed, self.made_at.astimezone(), None)
+        base = safe_name(stem) if stem else file_stem(self.model, self.seed, self.made_at.astimezone(), None)
         return f"{base}_{image.index + 1}" if len(self.images) > 1 else base
 
     def _keep(self, image: GeneratedImage, fetched: Fetched) -> None:
@@ -241,10 +241,14 @@ class AsyncGeneration(_GenerationFacts):
             except FetchFailed as exc:
                 failures.append(ImageFailure(image.index, image.url, str(exc)))
 
-        async with anyio.create_task_group() as group:
-            for image in self.images:
-                if image.data is None:
-                    group.start_soon(one, image)
+        try:
+            async with anyio.create_task_group() as group:
+                for image in self.images:
+                    if image.data is None:
+                        group.start_soon(one, image)
+        except BaseExceptionGroup as group_error:
+            # A caller's `observe` that raised: theirs to see as it was, not wrapped in a group.
+            raise group_error.exceptions[0] from None
         return failures
 
 

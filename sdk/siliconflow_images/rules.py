@@ -15,14 +15,14 @@ from typing import Any, Final
 from pydantic import ValidationError
 
 from siliconflow_models import MODELS, SITES, ImageGenerationRequest, ModelCapabilities, Site
-from siliconflow_models.capabilities import IMAGE_FIELDS, Task
+from siliconflow_models.capabilities import IMAGE_FIELDS, OPTIONAL_FIELDS, Task
 
 from . import _messages
-from ._config import DEFAULT_LIMITS, ImageLimits
 from ._messages import SDK_WORDING, Wording
-from ._redact import clip
 from .catalog import models_for, size_for_aspect
+from .config import DEFAULT_LIMITS, ImageLimits
 from .errors import RequestRefusedError
+from .redaction import clip
 
 LISTED: Final = 20
 """Model names shown at most in one refusal."""
@@ -71,6 +71,14 @@ def problems(
     """Every reason the API would refuse this request (or this SDK will not send it)."""
     sent = given(options)
     found: list[str] = []
+    unknown = [name for name in sent if name not in OPTIONAL_FIELDS]
+    if unknown:
+        # A misspelt option (`sead=`) would otherwise be sent, and dropped or refused by the API.
+        found += [
+            f"`{clip(name, 40)}` is not a field of the request; the fields are: {', '.join(OPTIONAL_FIELDS)}."
+            for name in unknown
+        ]
+        sent = {name: value for name, value in sent.items() if name in OPTIONAL_FIELDS}
     if not model.strip():
         found.append(f"`model` is empty: name a model ({wording.list_models} shows them).")
     if not prompt.strip():

@@ -85,7 +85,7 @@ def test_default_folders_are_absolute_and_never_the_whole_disk(
 
 
 def test_every_environment_variable_is_listed_and_documented() -> None:
-    import siliconflow_images._config as sdk_config
+    import siliconflow_images.config as sdk_config
     import siliconflow_images_mcp.config as mcp_config
 
     # What the code reads (the table itself left out, or it would only find itself).

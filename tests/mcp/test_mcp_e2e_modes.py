@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from mcp.client import Client
-from mcp_support import SECRET_KEY, Folders, error_text, mcp_server, server_env, structured, text_of
+from mcp_support import (
+    SECRET_KEY,
+    Folders,
+    error_text,
+    http_process,
+    mcp_server,
+    server_env,
+    structured,
+    text_of,
+)
 
 from siliconflow_emulator.running import RunningEmulator
 
@@ -63,48 +68,10 @@ async def test_offline_mode_needs_no_key_and_says_its_images_are_placeholders(fo
             assert all("OFFLINE MODE" in (t.description or "") for t in tools if t.name != "list_models")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def http_server(folders: Folders) -> Iterator[str]:
-    port = free_port()
-    env = server_env(None, folders)
-    with folders.log.open("w") as log:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "siliconflow_images_mcp",
-                "--offline",
-                "--transport",
-                "streamable-http",
-                "--port",
-                str(port),
-            ],
-            env=env,
-            cwd="/",
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=log,
-        )
-        try:
-            deadline = time.monotonic() + 20
-            while True:
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                    break
-                except OSError:
-                    assert process.poll() is None, folders.log.read_text()
-                    assert time.monotonic() < deadline, "siliconflow-images mcp did not start listening"
-                    time.sleep(0.05)
-            yield f"http://127.0.0.1:{port}/mcp"
-        finally:
-            process.terminate()
-            process.wait(timeout=10)
+    with folders.log.open("w") as log, http_process(server_env(None, folders), log, "--offline") as url:
+        yield url
 
 
 async def test_streamable_http_serves_the_same_tools(http_server: str) -> None:

@@ -360,7 +360,7 @@ def test_the_url_count_matches_batch_size(client: SiliconFlow, api: FakeApi) -> 
     ("failure", "kind", "maybe_billed"),
     [
         (httpx.ConnectError("refused"), APIConnectionError, False),
-        (httpx.ConnectTimeout("slow"), APIConnectionError, False),
+        (httpx.ConnectTimeout("slow"), APITimeoutError, False),  # a timeout, but no model was reached
         (httpx.ReadTimeout("slow"), APITimeoutError, True),
         (httpx.ReadError("reset"), APIConnectionError, True),
         (httpx.RemoteProtocolError("closed"), APIConnectionError, True),

@@ -14,7 +14,7 @@ from sdk_support import FakeApi, jpeg_bytes, pieces, png_bytes
 
 from siliconflow_images import RequestRefusedError, SiliconFlow
 from siliconflow_images._imagescan import ImageRejected, ImageScan
-from siliconflow_images._redact import MARK, Redactor
+from siliconflow_images.redaction import MARK, Redactor
 from siliconflow_models import MODELS, SITES, ImageGenerationRequest
 from siliconflow_models.capabilities import IMAGE_FIELDS, OPTIONAL_FIELDS
 

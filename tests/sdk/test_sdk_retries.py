@@ -80,10 +80,21 @@ def test_a_503_is_retried_with_growing_backoff(
     assert clock.sleeps[-1] > clock.sleeps[0]
 
 
-def test_a_long_retry_after_is_capped(client: SiliconFlow, api: FakeApi, clock: FakeClock) -> None:
+def test_a_long_retry_after_is_capped_by_the_budget(
+    client: SiliconFlow, api: FakeApi, clock: FakeClock
+) -> None:
     api.answers = [rate_limited("3600"), answer()]
     client.images.generate(model=QWEN, prompt="a fox")
-    assert clock.sleeps == [MAX_BACKOFF]
+    assert clock.sleeps == [client.retry_budget] and client.retry_budget >= MAX_BACKOFF
+
+
+def test_a_retry_after_within_the_budget_is_waited_in_full(
+    client: SiliconFlow, api: FakeApi, clock: FakeClock
+) -> None:
+    # Retrying sooner than asked would only spend another attempt on another 429.
+    api.answers = [rate_limited("45"), answer()]
+    client.images.generate(model=QWEN, prompt="a fox")
+    assert clock.sleeps == [45.0]
 
 
 def test_retry_after_as_an_http_date_is_honoured(client: SiliconFlow, api: FakeApi, clock: FakeClock) -> None:

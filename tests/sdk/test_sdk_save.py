@@ -116,9 +116,35 @@ def test_a_jpeg_carries_its_record_in_comments(
     with Image.open(path) as picture:
         picture.load()
         assert picture.size == (32, 16)
-        assert picture.info["comment"].startswith(b"siliconflow:{")
+        comments = [body for marker, body in picture.applist if marker == "COM"]
+        # The record first (split in numbered parts), then the `parameters` text viewers show.
+        assert comments[0].startswith(b"siliconflow-record 1/1:{") and comments[-1].startswith(
+            prompt.encode()
+        )
+        assert picture.applist[0][0] == "APP0"  # JFIF still right after SOI
     record = read_record(path)
     assert record is not None and record["prompt"] == prompt and record["mime_type"] == "image/jpeg"
+
+
+def test_a_long_jpeg_record_spans_several_comments(client: SiliconFlow, api: FakeApi, tmp_path: Path) -> None:
+    api.images[IMAGE_URL] = jpeg_bytes(32, 16)
+    # 4-byte characters in both prompts, near their 10,000 limit: past one comment's 64 KB.
+    prompt, negative = "🦊" * 9_000, "🐺" * 9_000
+    (path,) = client.images.generate(model=QWEN, prompt=prompt, negative_prompt=negative).save(tmp_path)
+    with Image.open(path) as picture:
+        picture.load()
+        parts = [
+            body
+            for marker, body in picture.applist
+            if marker == "COM" and body.startswith(b"siliconflow-record")
+        ]
+    assert len(parts) >= 2
+    record = read_record(path)
+    assert (
+        record is not None
+        and record["prompt"] == prompt
+        and record["parameters"]["negative_prompt"] == negative
+    )
 
 
 def test_record_false_saves_the_bytes_as_downloaded(

@@ -10,8 +10,8 @@ from rich.table import Table
 
 from siliconflow_models import MODELS
 
-from .._config import API_KEY_VARIABLE
 from ..catalog import default_model
+from ..config import API_KEY_VARIABLE
 from ..errors import RequestRefusedError
 from ..types import Model
 from . import exits, messages

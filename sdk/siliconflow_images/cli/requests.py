@@ -18,10 +18,10 @@ from siliconflow_models import MODELS, ImageGenerationRequest, Site
 from siliconflow_models.capabilities import IMAGE_FIELDS, Task
 
 from .. import rules
-from .._config import DEFAULT_LIMITS
-from .._inputs import ImageInput, InputRefused, prepare
-from ..catalog import default_model, size_for_aspect
+from ..catalog import default_model
+from ..config import DEFAULT_LIMITS
 from ..errors import RequestRefusedError
+from ..inputs import ImageInput, InputRefused, prepare
 from .messages import WORDING, refused
 
 FIELDS: Final[Mapping[str, str]] = {
@@ -203,7 +203,8 @@ def build(
             f"no model is documented for {task} on this site: name one with -m ({WORDING.list_models})."
         ]
         raise RequestRefusedError(refused("", problems), model="", problems=problems)
-    problems = _aspect(chosen, fields.get("aspect_ratio"), options)
+    aspect = fields.get("aspect_ratio")
+    problems = rules.apply_aspect_ratio(chosen, str(aspect), options) if aspect is not None else []
     if images and "image" not in images:
         problems.append("`image2` and `image3` come with `image`, the image to edit: give it first.")
     count = int(fields.get("n", 1))
@@ -213,21 +214,3 @@ def build(
     if problems:
         raise RequestRefusedError(refused(chosen, problems), model=chosen, problems=problems)
     return ImageRequest(task, chosen, prompt, count, options, images, base_dir)
-
-
-def _aspect(model: str, aspect: object, options: dict[str, Any]) -> list[str]:
-    """Turn an aspect ratio into the model's nearest recommended size, in `options`."""
-    if aspect is None:
-        return []
-    if "image_size" in options:
-        return ["give a size or an aspect ratio, not both."]
-    caps = MODELS.get(model)
-    if caps is None:
-        return [
-            f"an aspect ratio needs a model whose sizes the spec's table knows; {model} is not in it: give a size."
-        ]
-    try:
-        options["image_size"] = size_for_aspect(caps, str(aspect)).size
-    except ValueError as exc:
-        return [f"aspect ratio {str(aspect)!r:.40}: {exc}."]
-    return []

@@ -7,7 +7,6 @@ the SDK at it with a key of its own: the user's key is never sent to it.
 from __future__ import annotations
 
 import dataclasses
-import os
 from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
@@ -21,8 +20,9 @@ from siliconflow_models import Site
 from .. import _http
 from .._client import AsyncSiliconFlow
 from .._clock import Clock
-from .._config import API_KEY_VARIABLE, BASE_URL_VARIABLE, api_key_from, base_url_from, site_from
+from ..config import API_KEY_VARIABLE, BASE_URL_VARIABLE, api_key_from, base_url_from, site_from
 from ..errors import SiliconFlowError
+from ..files import unwritable
 from . import messages
 from .exits import UsageError
 from .output import Output
@@ -115,12 +115,9 @@ def output_dir(given: str | None, env: Mapping[str, str]) -> Path:
 
 def check_folder(folder: Path) -> None:
     """Refuse, before anything is paid for, a folder the images could not be saved into."""
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UsageError(messages.output_dir_unusable(folder, exc.strerror or str(exc))) from None
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise UsageError(messages.output_dir_unusable(folder, "not writable"))
+    problem = unwritable(folder)
+    if problem:
+        raise UsageError(messages.output_dir_unusable(folder, problem))
 
 
 @contextmanager

@@ -16,9 +16,10 @@ from typing import Final, TypeAlias
 
 import httpx
 
-from ._config import ImageLimits
 from ._imagescan import sniff
-from ._redact import clip
+from ._messages import human_size
+from .config import ImageLimits
+from .redaction import clip
 
 ImageInput: TypeAlias = bytes | os.PathLike[str] | str
 """An input image: its bytes, a local file (`pathlib.Path`), an http(s) URL or a data URI."""
@@ -76,6 +77,12 @@ def _from_url(field: str, url: str, limits: ImageLimits) -> PreparedInput:
 
 
 def _from_data_uri(field: str, text: str, limits: ImageLimits) -> PreparedInput:
+    data, encoded = decode_data_uri(field, text, limits.max_input_bytes)
+    return _from_bytes(field, data, "data URI", limits, encoded=encoded)
+
+
+def decode_data_uri(field: str, text: str, max_bytes: int) -> tuple[bytes, str]:
+    """The bytes of a base64 data URI of an image, and their base64 without whitespace; or InputRefused."""
     match = _DATA_URI.match(text)
     if match is None or ";base64" not in match.group("params").lower():
         raise InputRefused(f"`{field}` is not a base64 data URI: expected data:image/png;base64,<data>.")
@@ -83,13 +90,12 @@ def _from_data_uri(field: str, text: str, limits: ImageLimits) -> PreparedInput:
     if declared and not declared.startswith("image/"):
         raise InputRefused(f"`{field}` is a data URI of {clip(declared, 40)}, not of an image.")
     encoded = re.sub(r"\s+", "", match.group("data"))
-    if len(encoded) * 3 // 4 > limits.max_input_bytes:
-        raise InputRefused(f"`{field}` holds more than {_size(limits.max_input_bytes)}.")
+    if len(encoded) * 3 // 4 > max_bytes:
+        raise InputRefused(f"`{field}` holds more than {human_size(max_bytes)}.")
     try:
-        data = base64.b64decode(encoded, validate=True)
+        return base64.b64decode(encoded, validate=True), encoded
     except (binascii.Error, ValueError):
         raise InputRefused(f"`{field}` is a data URI whose base64 does not decode.") from None
-    return _from_bytes(field, data, "data URI", limits, encoded=encoded)
 
 
 def _from_file(field: str, path: Path, limits: ImageLimits) -> PreparedInput:
@@ -112,18 +118,10 @@ def _from_bytes(
         raise InputRefused(f"`{field}` ({where}) is empty.")
     if len(data) > limits.max_input_bytes:
         raise InputRefused(
-            f"`{field}` ({where}) is over the {_size(limits.max_input_bytes)} limit; send a smaller copy."
+            f"`{field}` ({where}) is over the {human_size(limits.max_input_bytes)} limit; send a smaller copy."
         )
     mime = sniff(data[:16])
     if mime is None:
         raise InputRefused(f"`{field}` ({where}) is not a PNG, JPEG or WebP image.")
     encoded = encoded if encoded is not None else base64.b64encode(data).decode("ascii")
-    return PreparedInput(f"data:{mime};base64,{encoded}", f"{where} ({mime}, {_size(len(data))})")
-
-
-def _size(n: int) -> str:
-    if n >= 1024 * 1024:
-        return f"{n / (1024 * 1024):.1f} MB"
-    if n >= 1024:
-        return f"{n / 1024:.0f} KB"
-    return f"{n} bytes"
+    return PreparedInput(f"data:{mime};base64,{encoded}", f"{where} ({mime}, {human_size(len(data))})")

@@ -57,8 +57,9 @@ NOTES = (
 class Plan:
     """How many rounds each benchmark runs."""
 
-    client_rounds: int
+    mock_rounds: int
     mock_calls: int
+    loopback_rounds: int
     loopback_calls: int
     mcp_rounds: int
     concurrency_rounds: int
@@ -68,11 +69,14 @@ class Plan:
     lag_rounds: int
 
 
+# Many short rounds rather than a few long ones: on a shared machine a burst of someone else's
+# work then spoils a few rounds, which the median leaves out, instead of shifting every one.
 FULL = Plan(
-    client_rounds=20,
-    mock_calls=300,
+    mock_rounds=60,
+    mock_calls=100,
+    loopback_rounds=20,
     loopback_calls=40,
-    mcp_rounds=30,
+    mcp_rounds=40,
     concurrency_rounds=10,
     concurrency_photo_rounds=4,
     cold_rounds=12,
@@ -80,8 +84,9 @@ FULL = Plan(
     lag_rounds=10,
 )
 QUICK = Plan(
-    client_rounds=5,
+    mock_rounds=10,
     mock_calls=100,
+    loopback_rounds=5,
     loopback_calls=15,
     mcp_rounds=6,
     concurrency_rounds=3,
@@ -137,7 +142,9 @@ async def run(plan: Plan, sections: tuple[str, ...]) -> list[Row]:
         _say(f"[{n}/{len(sections)}] {section} ...")
         started = time.perf_counter()
         if section == "client":
-            rows += await client_cost.measure(plan.client_rounds, plan.mock_calls, plan.loopback_calls)
+            rows += await client_cost.measure(
+                plan.mock_rounds, plan.mock_calls, plan.loopback_rounds, plan.loopback_calls
+            )
         elif section == "mcp":
             found, single = await mcp_roundtrip.measure(plan.mcp_rounds)
             rows += found
@@ -172,7 +179,8 @@ def context(plan: Plan, argv: list[str], seconds: float, load_before: str) -> li
     )
     return [
         f"Run: `python -m bench{' ' if argv else ''}{' '.join(argv)}`, {seconds:.0f} s in all. Rounds: "
-        f"client {plan.client_rounds} (of {plan.mock_calls} mock and {plan.loopback_calls} loopback calls), "
+        f"client {plan.mock_rounds} of {plan.mock_calls} mock calls and {plan.loopback_rounds} of "
+        f"{plan.loopback_calls} loopback calls, "
         f"MCP call {plan.mcp_rounds}, concurrency {plan.concurrency_rounds} (photo-like "
         f"{plan.concurrency_photo_rounds}), cold start {plan.cold_rounds}, memory {plan.memory_runs} fresh "
         f"servers per case, preview lag {plan.lag_rounds}.",

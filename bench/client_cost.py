@@ -179,13 +179,15 @@ async def _three_clients(base_url: str, mock: bool) -> AsyncIterator[dict[str, C
         await openai.close()
 
 
-async def measure(rounds: int, mock_calls: int, loopback_calls: int) -> list[Row]:
+async def measure(mock_rounds: int, mock_calls: int, loopback_rounds: int, loopback_calls: int) -> list[Row]:
     rows: list[Row] = []
     async with _three_clients(MOCK_BASE_URL, mock=True) as calls:
         panel = "Client per call, in-process mock (µs)"
-        rows += await _compare("1a client, MockTransport", panel, calls, rounds, mock_calls, "µs", True)
+        rows += await _compare("1a client, MockTransport", panel, calls, mock_rounds, mock_calls, "µs", True)
     with emulator() as running:
         async with _three_clients(running.base_url, mock=False) as calls:
             panel = "Client per call, loopback to the emulator, 64x64 (ms)"
-            rows += await _compare("1b client, loopback", panel, calls, rounds, loopback_calls, "ms", False)
+            rows += await _compare(
+                "1b client, loopback", panel, calls, loopback_rounds, loopback_calls, "ms", False
+            )
     return rows

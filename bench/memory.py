@@ -96,7 +96,7 @@ async def measure(runs: int) -> tuple[list[Row], list[int]]:
                     case.peaks.append(peak_rss(pid) / MB)
                     images_saved = list(output.glob("*.png")) + list(output.glob("*.jpg"))
                     case.refused.append(bool(result.is_error) and not images_saved)
-                    case.said = text_of(result)
+                    case.said = " ".join(text_of(result).split())
     note = f"Kwai-Kolors/Kolors, batch_size={BATCH}, image_size={SIZE}, photo-like: one call, fresh server each run"
     rows = [
         Row(SECTION, "server peak RSS after start + tools/list", Stats.of(idle), "MB"),

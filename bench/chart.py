@@ -1,7 +1,8 @@
 """`bench/results.png`: one panel per comparison, and one that puts every budget on the same scale.
 
-Bars are medians, whiskers run from the min to the max of the rounds. Our code (the generated
-client, siliconflow-images mcp) is drawn in the accent colour, yardsticks in grey. In the budget panel
+Nothing is measured here: it draws the rows the other modules made. Bars are medians, whiskers
+run from the min to the max of the rounds. This project's code (the SDK, siliconflow-images mcp,
+its streaming preview) is drawn in the accent colour, yardsticks in grey. In the budget panel
 each figure is divided by its budget, so 1.0 is the limit whatever the unit.
 """
 

@@ -1,23 +1,25 @@
-"""Budget 1: what the generated client costs per call, next to raw httpx and the openai SDK.
+"""Budget 1: what the SDK costs per call, next to a raw httpx POST and to the openai SDK.
 
 Three clients send the same body and read the same answer:
 
-- the generated `siliconflow_client`, built as `siliconflow-images mcp` builds it (retry transport,
-  timeouts, origin-scoped auth, the response hook): `create_image_generation.asyncio_detailed`
-  from a plain dict, answer parsed into its attrs model;
+- the SDK: `AsyncSiliconFlow(...).images.generate(model=..., prompt=..., **options)`, which checks
+  the model's rules, builds the generated request model, sends through its retry transport with
+  origin-scoped auth and the response hook, parses the answer with the generated client and
+  checks it into an `AsyncGeneration` (nothing is downloaded);
 - a raw `httpx.AsyncClient.post(json=...)` plus `response.json()`: the floor;
 - `openai.AsyncOpenAI().images.generate(..., extra_body=...)`, answer parsed into its pydantic model.
 
 First over an in-process `MockTransport` that answers a canned body, so only client work is
-timed (openai 3.x runs on `httpx2`, so it gets `httpx2.MockTransport` with the same handler);
-then over loopback to the emulator, where rendering is kept tiny (64x64) so the client still shows.
+timed: the SDK is built with `transport=httpx.MockTransport(...)`, which still goes through its
+retry transport, auth and response hook; openai 3.x runs on `httpx2`, so it gets
+`httpx2.MockTransport` with the same answer. Then over loopback to the emulator, where
+rendering is kept tiny (64x64) so the clients still show.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
-import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -25,17 +27,7 @@ import httpx
 import httpx2
 from openai import AsyncOpenAI
 
-from siliconflow_client import AuthenticatedClient
-from siliconflow_client.api.images import create_image_generation
-from siliconflow_client.models import ImageGenerationRequest, ImageGenerationResponse
-from siliconflow_images_mcp.config import Settings
-from siliconflow_images_mcp.http import (
-    build_client,
-    client_for,
-    default_timeout,
-    retry_policy,
-    retry_transport,
-)
+from siliconflow_images import AsyncGeneration, AsyncSiliconFlow
 
 from .processes import API_KEY, emulator
 from .report import RATIO, Row
@@ -43,15 +35,16 @@ from .stats import Stats, differences, interleave, per_call_seconds, ratios
 
 MOCK_BASE_URL = "https://api.siliconflow.cn/v1"
 MODEL = "Kwai-Kolors/Kolors"
-# What `siliconflow-images mcp` sends for Kolors with the table's defaults, but at 64x64: in the loopback
-# rows the emulator draws the picture, and a big one would drown the clients being compared.
+PROMPT = "a lighthouse at dusk, oil painting"
+# Kolors with the table's defaults given explicitly, but at 64x64: in the loopback rows the
+# emulator draws the picture, and a big one would drown the clients being compared.
 OPTIONS: dict[str, Any] = {
     "image_size": "64x64",
     "batch_size": 1,
     "num_inference_steps": 20,
     "guidance_scale": 7.5,
 }
-PAYLOAD: dict[str, Any] = {"model": MODEL, "prompt": "a lighthouse at dusk, oil painting", **OPTIONS}
+PAYLOAD: dict[str, Any] = {"model": MODEL, "prompt": PROMPT, **OPTIONS}
 ANSWER = json.dumps(
     {
         "images": [{"url": "https://example.invalid/files/0123456789abcdef.png"}],
@@ -63,6 +56,8 @@ ANSWER = json.dumps(
     }
 ).encode()
 ANSWER_HEADERS = {"content-type": "application/json", "x-siliconcloud-trace-id": "ti_0123456789abcdef"}
+TIMEOUT = httpx.Timeout(120.0, connect=10.0)
+"""The SDK's default timeouts, given to the raw client too."""
 
 Call = Callable[[], Awaitable[object]]
 
@@ -75,28 +70,11 @@ def _httpx2_answer(request: httpx2.Request) -> httpx2.Response:
     return httpx2.Response(200, content=ANSWER, headers=ANSWER_HEADERS)
 
 
-def _settings(base_url: str, folder: str) -> Settings:
-    return Settings.load({}, api_key=API_KEY, base_url=base_url, output_dir=folder)
-
-
-def _generated_on_mock(settings: Settings) -> AuthenticatedClient:
-    # `client_for` with the mock where it puts `httpx.AsyncHTTPTransport`: the rest as the server has it.
-    policy = retry_policy(max_retries=settings.max_retries, budget=settings.retry_budget)
-    return build_client(
-        API_KEY,
-        settings.base_url,
-        timeout=default_timeout(settings.timeout, settings.connect_timeout),
-        transport=retry_transport(policy, transport=httpx.MockTransport(_httpx_answer)),
-    )
-
-
-def _generated_call(client: AuthenticatedClient) -> Call:
+def _sdk_call(client: AsyncSiliconFlow) -> Call:
     async def call() -> object:
-        response = await create_image_generation.asyncio_detailed(
-            client=client, body=ImageGenerationRequest.from_dict(PAYLOAD)
-        )
-        assert isinstance(response.parsed, ImageGenerationResponse), response.status_code
-        return response.parsed
+        generation = await client.images.generate(model=MODEL, prompt=PROMPT, **OPTIONS)
+        assert isinstance(generation, AsyncGeneration) and len(generation.images) == 1
+        return generation
 
     return call
 
@@ -112,7 +90,7 @@ def _raw_call(client: httpx.AsyncClient) -> Call:
 
 def _openai_call(client: AsyncOpenAI) -> Call:
     async def call() -> object:
-        return await client.images.generate(model=MODEL, prompt=PAYLOAD["prompt"], extra_body=OPTIONS)
+        return await client.images.generate(model=MODEL, prompt=PROMPT, extra_body=OPTIONS)
 
     return call
 
@@ -121,7 +99,7 @@ def _raw_client(base_url: str, transport: httpx.AsyncBaseTransport | None) -> ht
     return httpx.AsyncClient(
         base_url=base_url,
         headers={"Authorization": f"Bearer {API_KEY}"},
-        timeout=default_timeout(),
+        timeout=TIMEOUT,
         transport=transport,
     )
 
@@ -141,16 +119,17 @@ async def _compare(
 
     series = await interleave(rounds, {name: timed(call) for name, call in calls.items()})
     scale = 1e6 if unit == "µs" else 1e3
-    generated, raw, openai = series["generated"], series["raw"], series["openai"]
-    rows = [
+    sdk, raw, openai = series["sdk"], series["raw"], series["openai"]
+    return [
         Row(section, "raw httpx POST + .json()", Stats.of(raw).scaled(scale), unit, panel=panel),
         Row(
             section,
-            "generated client (as the server builds it)",
-            Stats.of(generated).scaled(scale),
+            "SDK: AsyncSiliconFlow images.generate",
+            Stats.of(sdk).scaled(scale),
             unit,
             panel=panel,
             ours=True,
+            short="SDK images.generate",
         ),
         Row(
             section,
@@ -159,61 +138,56 @@ async def _compare(
             unit,
             panel=panel,
         ),
-    ]
-    own = Stats.of(differences(generated, raw)).scaled(1e6)
-    vs_openai = Stats.of(ratios(generated, openai))
-    rows += [
         Row(
             section,
-            "generated client's own cost over raw httpx",
-            own,
+            "SDK's own cost over raw httpx",
+            Stats.of(differences(sdk, raw)).scaled(1e6),
             "µs",
             budget=40.0 if budgets else None,
-            short="generated client's own cost per call",
+            short="SDK's own cost per call",
         ),
         Row(
             section,
-            "generated client / openai",
-            vs_openai,
+            "SDK / openai",
+            Stats.of(ratios(sdk, openai)),
             RATIO,
             budget=0.5 if budgets else None,
-            short="generated client / openai SDK",
+            short="SDK / openai SDK",
         ),
     ]
-    return rows
 
 
 @contextlib.asynccontextmanager
-async def _three_clients(settings: Settings, mock: bool) -> AsyncIterator[dict[str, Call]]:
-    """One call of each client, all to `settings.base_url`: over the mock transports, or the network."""
-    base_url = settings.base_url
+async def _three_clients(base_url: str, mock: bool) -> AsyncIterator[dict[str, Call]]:
+    """One call of each client, all to `base_url`: over the mock transports, or the network."""
     if mock:
-        generated = _generated_on_mock(settings)
+        sdk = AsyncSiliconFlow(
+            api_key=API_KEY, base_url=base_url, transport=httpx.MockTransport(_httpx_answer)
+        )
         raw = _raw_client(base_url, httpx.MockTransport(_httpx_answer))
         http_client = httpx2.AsyncClient(transport=httpx2.MockTransport(_httpx2_answer))
         openai = AsyncOpenAI(api_key=API_KEY, base_url=base_url, http_client=http_client)
     else:
-        generated = client_for(settings)
+        sdk = AsyncSiliconFlow(api_key=API_KEY, base_url=base_url)
         raw = _raw_client(base_url, None)
         openai = AsyncOpenAI(api_key=API_KEY, base_url=base_url)
     try:
-        yield {"generated": _generated_call(generated), "raw": _raw_call(raw), "openai": _openai_call(openai)}
+        yield {"sdk": _sdk_call(sdk), "raw": _raw_call(raw), "openai": _openai_call(openai)}
     finally:
-        await generated.get_async_httpx_client().aclose()
+        await sdk.aclose()
         await raw.aclose()
         await openai.close()
 
 
-async def measure(rounds: int, mock_calls: int, loopback_calls: int) -> list[Row]:
+async def measure(mock_rounds: int, mock_calls: int, loopback_rounds: int, loopback_calls: int) -> list[Row]:
     rows: list[Row] = []
-    with tempfile.TemporaryDirectory(prefix="sf-bench-") as folder:
-        async with _three_clients(_settings(MOCK_BASE_URL, folder), mock=True) as calls:
-            panel = "Client per call, in-process mock (µs)"
-            rows += await _compare("1a client, MockTransport", panel, calls, rounds, mock_calls, "µs", True)
-        with emulator() as running:
-            async with _three_clients(_settings(running.base_url, folder), mock=False) as calls:
-                panel = "Client per call, loopback to the emulator, 64x64 (ms)"
-                rows += await _compare(
-                    "1b client, loopback", panel, calls, rounds, loopback_calls, "ms", False
-                )
+    async with _three_clients(MOCK_BASE_URL, mock=True) as calls:
+        panel = "Client per call, in-process mock (µs)"
+        rows += await _compare("1a client, MockTransport", panel, calls, mock_rounds, mock_calls, "µs", True)
+    with emulator() as running:
+        async with _three_clients(running.base_url, mock=False) as calls:
+            panel = "Client per call, loopback to the emulator, 64x64 (ms)"
+            rows += await _compare(
+                "1b client, loopback", panel, calls, loopback_rounds, loopback_calls, "ms", False
+            )
     return rows

@@ -1,10 +1,10 @@
 """Budget 4: from spawning `siliconflow-images mcp` to its answer to `tools/list`, next to a one-tool server.
 
-Each round spawns both servers (in rotating order) with the SDK's stdio client and times from
-just before the spawn to the parsed `tools/list` answer: interpreter start, imports, building
-the server, the `initialize` handshake and the list. Shutting down is not timed. The yardstick
-is `bench/minimal_server.py`, the smallest `MCPServer` with one tool, so importing the SDK (most
-of either start) cancels out of the ratio.
+Each round spawns both servers (in rotating order) with the MCP SDK's stdio client and times
+from just before the spawn to the parsed `tools/list` answer: interpreter start, imports,
+building the server, the `server/discover` handshake and the list. Shutting down is not timed.
+The yardstick is `bench/minimal_server.py`, the smallest `MCPServer` with one tool, so importing
+the MCP SDK (most of either start) cancels out of the ratio. The API is never contacted.
 """
 
 from __future__ import annotations

@@ -2,8 +2,11 @@
 
 The emulator sleeps 0.5 s per request (20 steps x 25 ms) while it draws the picture, so with
 enough cores every request takes about as long as one; what the wall time grows by is work
-that does not overlap. One `siliconflow-images mcp` over stdio serves all calls of a round, as a
-desktop client's single server would.
+that does not overlap. One `siliconflow-images mcp` over stdio serves all calls of a round, as
+a desktop client's single server would. The images are 1024x1024 Kolors pictures, smooth
+placeholders (the emulator's default) unless `photo_like`: on a small machine, drawing sixteen
+photo-like PNGs at once outlasts the 0.5 s of inference, and the emulator's own CPU, not the
+server, then sets the wall time (the raw rows below show how much).
 
 The same rounds also make 1 and 16 concurrent raw httpx calls (POST, then GET of the image,
 nothing saved or previewed) to the same emulator: how much of the growth belongs to the
@@ -20,15 +23,20 @@ from typing import Any
 import anyio
 import httpx
 
-from siliconflow_images_mcp.rules import build_payload
-
-from .mcp_roundtrip import MODEL, PROMPT, SIZE, check, tool_arguments
-from .processes import API_KEY, SERVER_MODULE, child_pid, cpu_seconds, emulator, siliconflow_images_mcp
+from . import direct
+from .mcp_roundtrip import SIZE, check, tool_arguments
+from .processes import (
+    API_KEY,
+    SERVER_MODULE,
+    EmulatorFlags,
+    child_pid,
+    cpu_seconds,
+    emulator,
+    siliconflow_images_mcp,
+)
 from .report import RATIO, Row
 from .stats import Stats, differences, interleave, ratios
 
-SECTION = "3 concurrency, 0.5 s inference"
-PANEL = "Concurrent generate_image, 0.5 s inference (s)"
 STEPS = 20
 INFERENCE_SECONDS = 0.5
 LEVELS = (1, 4, 16)
@@ -74,8 +82,12 @@ class _CpuLog:
         return [1e3 * spent / self.calls[name][n] for n, spent in self.seconds[name].items()]
 
 
-async def measure(rounds: int) -> list[Row]:
-    with emulator(step_latency=INFERENCE_SECONDS / STEPS) as running:
+async def measure(rounds: int, photo_like: bool = False) -> list[Row]:
+    kind = "photo-like" if photo_like else "smooth placeholder"
+    section = f"3 concurrency, 0.5 s inference, {kind}"
+    panel = f"Concurrent generate_image, 0.5 s inference, {kind} (s)"
+    flags = EmulatorFlags(photo_like=photo_like, step_latency=INFERENCE_SECONDS / STEPS)
+    with emulator(flags) as running:
         async with (
             siliconflow_images_mcp(running.base_url) as (mcp, _),
             httpx.AsyncClient(
@@ -91,8 +103,13 @@ async def measure(rounds: int) -> list[Row]:
                 check(await mcp.call_tool("generate_image", arguments))
 
             async def via_raw(seed: int) -> None:
-                options = {"image_size": SIZE, "seed": seed, "num_inference_steps": STEPS}
-                body = build_payload(MODEL, PROMPT, options)
+                body = {
+                    "model": direct.MODEL,
+                    "prompt": direct.PROMPT,
+                    "image_size": SIZE,
+                    "seed": seed,
+                    "num_inference_steps": STEPS,
+                }
                 answer = (await raw.post("/images/generations", json=body)).raise_for_status().json()
                 (await raw.get(answer["images"][0]["url"])).raise_for_status()
 
@@ -119,42 +136,42 @@ async def measure(rounds: int) -> list[Row]:
     ]
     rows = [
         Row(
-            SECTION,
+            section,
             f"{n} concurrent via siliconflow-images mcp (wall)",
             Stats.of(series[f"mcp{n}"]),
             "s",
-            panel=PANEL,
+            panel=panel,
             ours=True,
         )
         for n in LEVELS
     ]
     rows += [
-        Row(SECTION, "1 raw httpx POST + GET (wall)", Stats.of(raw1), "s", panel=PANEL),
-        Row(SECTION, "16 concurrent raw httpx POST + GET (wall)", Stats.of(raw16), "s", panel=PANEL),
-        Row(SECTION, "MCP: 4 calls / 1 call", Stats.of(ratios(series["mcp4"], mcp1)), RATIO),
+        Row(section, "1 raw httpx POST + GET (wall)", Stats.of(raw1), "s", panel=panel),
+        Row(section, "16 concurrent raw httpx POST + GET (wall)", Stats.of(raw16), "s", panel=panel),
+        Row(section, "MCP: 4 calls / 1 call", Stats.of(ratios(series["mcp4"], mcp1)), RATIO),
         Row(
-            SECTION,
+            section,
             "MCP: 16 calls / 1 call",
             Stats.of(ratios(mcp16, mcp1)),
             RATIO,
-            budget=1.3,
-            short="16 concurrent calls / 1 call (MCP)",
+            budget=None if photo_like else 1.3,
+            short=f"16 concurrent calls / 1 call (MCP, {kind})",
         ),
         Row(
-            SECTION,
+            section,
             "raw httpx: 16 calls / 1 call (the emulator's own growth)",
             Stats.of(ratios(raw16, raw1)),
             RATIO,
         ),
-        Row(SECTION, "MCP: 16 calls / 1 call, net of the emulator's growth", Stats.of(net), RATIO),
+        Row(section, "MCP: 16 calls / 1 call, net of the emulator's growth", Stats.of(net), RATIO),
         Row(
-            SECTION,
+            section,
             "siliconflow-images mcp CPU per generate_image",
             Stats.of(cpu.per_call_ms("server")),
             "ms",
         ),
         Row(
-            SECTION,
+            section,
             "emulator CPU per generation (draw, encode, serve)",
             Stats.of(cpu.per_call_ms("emulator")),
             "ms",

@@ -1,20 +1,27 @@
-"""Budget 2: one `generate_image` through `siliconflow-images mcp` over stdio, next to doing it by hand.
+"""Budget 2: one `generate_image` through `siliconflow-images mcp` over stdio, against the floor.
 
-Both sides make the same 1024x1024 Kolors image (same body, same seed in a round) from an
-emulator with zero inference time, so the emulator's rendering is the same on both sides:
+Every variant makes the same 1024x1024 photo-like Kolors image (same body, same seed in a
+round: about 1.7 MB of PNG, 1.6 bytes a pixel like the API's) from an emulator with zero
+inference time, so the emulator's rendering costs every variant the same:
 
-- MCP: `call_tool("generate_image")` from the SDK's client to a spawned server, which calls the
-  API, downloads the image, saves it (atomically, fsync'd), makes the inline preview and
+- MCP: `call_tool("generate_image")` from the MCP SDK's client to a spawned server, which calls
+  the API, downloads and saves the image, makes the inline preview while it downloads, and
   answers with text, preview, resource link and structured content;
-- direct: the generated client (as the server builds it) in this process, then a GET of the
-  image URL and a write of the bytes to a file: what a script would do without the server.
+- the floor (`bench/direct.py`): in this process, a direct SDK call (`AsyncSiliconFlow`), then
+  `AsyncGeneration.save` with the server's own `StreamingPreview` fed by `save(observe=...)`:
+  the same work with the same technique, and nothing else. The budget is taken against it;
+- the floor with the preview made after the download (`previews.preview(data, budget)` on the
+  full bytes), shown beside it;
+- the tool's code in this process (`ImageTools.generate_image`), which splits what the server
+  adds into its own code and stdio + JSON-RPC;
+- the SDK call alone (no download): how much of every figure is the emulator drawing the PNG;
+- the preview alone, from bytes in memory: what the decode and preview cost by themselves.
 
-The inline preview sizes of the MCP answers are collected here as well (budget 5b).
+The inline preview sizes of the MCP answers are collected here as well (budget 7).
 """
 
 from __future__ import annotations
 
-import itertools
 import tempfile
 import time
 from pathlib import Path
@@ -22,34 +29,32 @@ from typing import Any
 
 from mcp.types import CallToolResult, ImageContent
 
-from siliconflow_client import AuthenticatedClient
-from siliconflow_client.api.images import create_image_generation
-from siliconflow_client.models import ImageGenerationRequest, ImageGenerationResponse
-from siliconflow_images_mcp.config import Settings
-from siliconflow_images_mcp.http import client_for
-from siliconflow_images_mcp.results import preview, preview_budget
-from siliconflow_images_mcp.rules import build_payload
+from siliconflow_images_mcp.config import DEFAULT_PREVIEW_BYTES, Settings
+from siliconflow_images_mcp.previews import preview, preview_budget
 from siliconflow_images_mcp.tools import ImageTools
 
-from .processes import API_KEY, emulator, siliconflow_images_mcp
+from . import direct
+from .processes import API_KEY, EmulatorFlags, emulator, siliconflow_images_mcp
 from .report import RATIO, Row
 from .stats import Stats, differences, interleave, ratios
 
 SECTION = "2 generate_image, 0 s inference"
-PANEL = "generate_image at 0 s inference, 1024x1024 (ms)"
-MODEL = "Kwai-Kolors/Kolors"
-PROMPT = "a lighthouse at dusk, oil painting"
+PANEL = "generate_image at 0 s inference, 1024x1024 photo-like (ms)"
 SIZE = "1024x1024"
+WARM_UP_ROUNDS = 3
 
 
 def tool_arguments(seed: int, **extra: Any) -> dict[str, Any]:
-    return {"prompt": PROMPT, "model": MODEL, "image_size": SIZE, "seed": seed, **extra}
+    return {"prompt": direct.PROMPT, "model": direct.MODEL, "image_size": SIZE, "seed": seed, **extra}
+
+
+def text_of(result: CallToolResult) -> str:
+    return " ".join(getattr(block, "text", "") for block in result.content)
 
 
 def check(result: CallToolResult) -> CallToolResult:
     if result.is_error:
-        text = " ".join(getattr(block, "text", "") for block in result.content)
-        raise RuntimeError(f"generate_image failed: {text[:500]}")
+        raise RuntimeError(f"generate_image failed: {text_of(result)[:500]}")
     return result
 
 
@@ -58,29 +63,16 @@ def preview_sizes(result: CallToolResult) -> list[int]:
     return [len(block.data) for block in result.content if isinstance(block, ImageContent)]
 
 
-async def direct_generation(client: AuthenticatedClient, folder: Path, seed: int, name: str) -> bytes:
-    """The by-hand equivalent of one `generate_image`: call, download, save; returns the image."""
-    payload = build_payload(MODEL, PROMPT, {"image_size": SIZE, "seed": seed})
-    response = await create_image_generation.asyncio_detailed(
-        client=client, body=ImageGenerationRequest.from_dict(payload)
-    )
-    parsed = response.parsed
-    assert isinstance(parsed, ImageGenerationResponse), response.status_code
-    image = await client.get_async_httpx_client().get(parsed.images[0].url)
-    image.raise_for_status()
-    (folder / f"{name}.png").write_bytes(image.content)
-    return image.content
-
-
 async def measure(rounds: int) -> tuple[list[Row], list[int]]:
     """The rows of budget 2, and the preview sizes (base64 characters) of every MCP answer."""
     previews: list[int] = []
-    names = (f"direct-{n}" for n in itertools.count())
     last_image: list[bytes] = []
-    with emulator() as running, tempfile.TemporaryDirectory(prefix="sf-bench-") as folder:
-        settings = Settings.load({}, api_key=API_KEY, base_url=running.base_url, output_dir=folder)
-        client = client_for(settings)
+    budget = preview_budget(DEFAULT_PREVIEW_BYTES, 1)
+    with emulator(EmulatorFlags(photo_like=True)) as running, tempfile.TemporaryDirectory() as tmp:
+        folders = {name: Path(tmp) / name for name in ("tool", "streaming", "after")}
+        settings = Settings.load({}, api_key=API_KEY, base_url=running.base_url, output_dir=folders["tool"])
         tools = ImageTools(settings)
+        sdk = direct.client(running.base_url, API_KEY)
         async with siliconflow_images_mcp(running.base_url) as (mcp, _):
 
             async def via_mcp(round_no: int) -> float:
@@ -96,41 +88,87 @@ async def measure(rounds: int) -> tuple[list[Row], list[int]]:
                 check(await tools.generate_image(**tool_arguments(seed=round_no)))
                 return time.perf_counter() - started
 
-            async def direct(round_no: int) -> float:
+            async def floor(round_no: int) -> float:
                 started = time.perf_counter()
-                last_image[:] = [await direct_generation(client, Path(folder), round_no, next(names))]
+                generation = await direct.generate(sdk, round_no, image_size=SIZE)
+                timeline = await direct.keep_streaming(generation, folders["streaming"])
+                elapsed = time.perf_counter() - started
+                if timeline.previews[0] is None:
+                    raise RuntimeError("the floor made no preview")
+                last_image[:] = [generation.images[0].data or b""]
+                return elapsed
+
+            async def floor_after(round_no: int) -> float:
+                started = time.perf_counter()
+                generation = await direct.generate(sdk, round_no, image_size=SIZE)
+                await direct.keep_after_download(generation, folders["after"])
+                return time.perf_counter() - started
+
+            async def call_alone(round_no: int) -> float:
+                started = time.perf_counter()
+                await direct.generate(sdk, round_no, image_size=SIZE)
                 return time.perf_counter() - started
 
             async def preview_alone(_: int) -> float:
-                # What the inline preview of one such image costs by itself (decode, scale, JPEG).
                 started = time.perf_counter()
-                preview(last_image[0], preview_budget(settings.preview_bytes, 1))
+                preview(last_image[0], budget)
                 return time.perf_counter() - started
 
-            variants = {"mcp": via_mcp, "direct": direct, "in_process": in_process, "preview": preview_alone}
-            for warm_up in range(3):
+            variants = {
+                "mcp": via_mcp,
+                "floor": floor,
+                "floor_after": floor_after,
+                "in_process": in_process,
+                "call": call_alone,
+                "preview": preview_alone,
+            }
+            for warm_up in range(WARM_UP_ROUNDS):
                 for variant in variants.values():
                     await variant(10_000 + warm_up)
+            previews.clear()
             series = await interleave(rounds, variants)
-        await client.get_async_httpx_client().aclose()
+        await sdk.aclose()
         await tools.aclose()
+    return _rows(series), previews
+
+
+def _rows(series: dict[str, list[float]]) -> list[Row]:
     ms = {name: Stats.of(values).scaled(1e3) for name, values in series.items()}
-    rows = [
-        Row(SECTION, "direct: generated client + GET + write file", ms["direct"], "ms", panel=PANEL),
-        Row(SECTION, "siliconflow-images mcp over stdio", ms["mcp"], "ms", panel=PANEL, ours=True),
+    mcp, floor = series["mcp"], series["floor"]
+    return [
         Row(
             SECTION,
-            "MCP / direct",
-            Stats.of(ratios(series["mcp"], series["direct"])),
-            RATIO,
-            budget=1.5,
-            short="generate_image via MCP / direct",
+            "floor: SDK call + save(observe=StreamingPreview)",
+            ms["floor"],
+            "ms",
+            panel=PANEL,
+            short="floor: SDK + save + streaming preview",
         ),
         Row(
             SECTION,
-            "MCP - direct: what the server adds",
-            Stats.of(differences(series["mcp"], series["direct"])).scaled(1e3),
+            "floor, preview after the download",
+            ms["floor_after"],
             "ms",
+            panel=PANEL,
+            short="floor, preview after download",
+        ),
+        Row(SECTION, "siliconflow-images mcp over stdio", ms["mcp"], "ms", panel=PANEL, ours=True),
+        Row(
+            SECTION,
+            "MCP / floor",
+            Stats.of(ratios(mcp, floor)),
+            RATIO,
+            budget=1.2,
+            short="generate_image via MCP / floor",
+        ),
+        Row(
+            SECTION,
+            "MCP / floor with the preview after the download",
+            Stats.of(ratios(mcp, series["floor_after"])),
+            RATIO,
+        ),
+        Row(
+            SECTION, "MCP - floor: what the server adds", Stats.of(differences(mcp, floor)).scaled(1e3), "ms"
         ),
         Row(
             SECTION,
@@ -143,18 +181,31 @@ async def measure(rounds: int) -> tuple[list[Row], list[int]]:
         ),
         Row(
             SECTION,
-            "of that, stdio + JSON-RPC: MCP - in-process",
-            Stats.of(differences(series["mcp"], series["in_process"])).scaled(1e3),
+            "of that, the tool's own code: in-process - floor",
+            Stats.of(differences(series["in_process"], floor)).scaled(1e3),
             "ms",
         ),
         Row(
             SECTION,
-            "of that, the inline preview alone (decode, scale, JPEG)",
+            "of that, stdio + JSON-RPC: MCP - in-process",
+            Stats.of(differences(mcp, series["in_process"])).scaled(1e3),
+            "ms",
+        ),
+        Row(
+            SECTION,
+            "the SDK call alone (the emulator draws the PNG)",
+            ms["call"],
+            "ms",
+            panel=PANEL,
+            short="SDK call alone (emulator renders)",
+        ),
+        Row(
+            SECTION,
+            "the preview alone, from bytes (decode, scale, JPEG)",
             ms["preview"],
             "ms",
             panel=PANEL,
             ours=True,
-            short="inline preview alone",
+            short="preview alone, from bytes",
         ),
     ]
-    return rows, previews

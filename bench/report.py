@@ -1,4 +1,7 @@
-"""What the benchmarks found, as rows; and those rows as a terminal table, Markdown and a PNG chart."""
+"""What the benchmarks found, as rows; and those rows as a terminal table, Markdown and a PNG chart.
+
+Nothing is measured here: the other modules make the `Row`s, this one only lays them out.
+"""
 
 from __future__ import annotations
 
@@ -17,10 +20,11 @@ RATIO: Final = "\u00d7"
 class Row:
     """One figure of the report.
 
-    `budget` is the DESIGN.md upper bound in the row's own unit (met when the median is at or
-    under it). `panel` names the chart panel that draws the row as a bar; rows with a budget
-    are also drawn, as a fraction of it, in the chart's summary panel. `note` says how the
-    figure was made where the label cannot (shown under the Markdown table).
+    `budget` is the upper bound the README's Benchmarks section sets, in the row's own unit (met
+    when the median is at or under it, and `condition` is not False). `panel` names the chart
+    panel that draws the row as a bar; rows with a budget are also drawn, as a fraction of it,
+    in the chart's summary panel. `note` says how the figure was made where the label cannot
+    (shown under the Markdown table).
     """
 
     section: str
@@ -34,10 +38,14 @@ class Row:
     """A shorter label for the chart; `label` when empty."""
     ours: bool = False
     """This project's code (drawn in the accent colour), rather than a yardstick."""
+    condition: bool | None = None
+    """What the budget needs besides the figure (e.g. a hostile call refused every time); None: nothing."""
 
     @property
     def met(self) -> bool | None:
-        return None if self.budget is None else self.stats.median <= self.budget
+        if self.budget is None:
+            return None
+        return self.stats.median <= self.budget and self.condition is not False
 
     @property
     def verdict(self) -> str:

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final, TypeGuard
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -183,13 +184,14 @@ def check_generation(
 
 
 def _is_http_url(url: object) -> TypeGuard[str]:
+    # urlsplit, not httpx.URL: this runs on every image of every answer, ten times cheaper.
     if not isinstance(url, str):
         return False
     try:
-        parsed = httpx.URL(url)
-    except httpx.InvalidURL:
+        parsed = urlsplit(url)
+        return parsed.scheme in ("http", "https") and bool(parsed.hostname)
+    except ValueError:
         return False
-    return parsed.scheme in ("http", "https") and bool(parsed.host)
 
 
 def malformed(reason: str, *, status_code: int = 200) -> MalformedResponseError:

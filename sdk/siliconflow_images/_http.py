@@ -2,7 +2,7 @@
 
 Every client builds two httpx clients over one shared connection pool:
 
-- the API client: the key (sent only to the API's own origin), the retry policy for POST and
+- the API client: the key (put on requests to the API's own origin only), the retry policy for POST and
   GET, and a response hook that turns any status but a success into its typed error;
 - the download client: no key at all, redirects followed, GET retried on failures that cost
   nothing, for fetching images from wherever the API put them.
@@ -11,7 +11,7 @@ Every client builds two httpx clients over one shared connection pool:
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Generator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, Final
@@ -142,20 +142,25 @@ def retry_policy(
     )
 
 
-class ApiKeyAuth(httpx.Auth):
-    """Bearer auth sent only to the API's own origin (scheme, host and port)."""
+class ScopedKey:
+    """The bearer key, put on requests to the API's own origin (scheme, host and port) only.
+
+    Applied where a request enters the shared pool, after every redirect and retry decision,
+    rather than as an httpx.Auth: the same check, without a generator per request.
+    """
 
     def __init__(self, api_key: str, base_url: str) -> None:
         self._header = f"Bearer {api_key}"
         self._origin = origin(httpx.URL(base_url))
 
     def __repr__(self) -> str:
-        return f"ApiKeyAuth(origin={self._origin!r})"
+        return f"ScopedKey(origin={self._origin!r})"
 
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+    def apply(self, request: httpx.Request) -> None:
         if origin(request.url) == self._origin:
             request.headers["Authorization"] = self._header
-        yield request
+        else:
+            request.headers.pop("Authorization", None)
 
 
 def origin(url: httpx.URL) -> tuple[str, str, int | None]:
@@ -164,20 +169,27 @@ def origin(url: httpx.URL) -> tuple[str, str, int | None]:
 
 
 class _Borrowed(httpx.BaseTransport):
-    """Another client's pool, used but never closed: several httpx clients share one pool."""
+    """Another client's pool, used but never closed (several httpx clients share one pool), with
+    the scoped key for the API client's requests."""
 
-    def __init__(self, transport: httpx.BaseTransport) -> None:
+    def __init__(self, transport: httpx.BaseTransport, key: ScopedKey | None = None) -> None:
         self._transport = transport
+        self._key = key
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if self._key is not None:
+            self._key.apply(request)
         return self._transport.handle_request(request)
 
 
 class _AsyncBorrowed(httpx.AsyncBaseTransport):
-    def __init__(self, transport: httpx.AsyncBaseTransport) -> None:
+    def __init__(self, transport: httpx.AsyncBaseTransport, key: ScopedKey | None = None) -> None:
         self._transport = transport
+        self._key = key
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self._key is not None:
+            self._key.apply(request)
         return await self._transport.handle_async_request(request)
 
 
@@ -238,7 +250,6 @@ def _api_kwargs(stack: Stack) -> dict[str, Any]:
         "base_url": stack.base_url,
         "timeout": stack.timeout,
         "headers": {"User-Agent": user_agent()},
-        "auth": ApiKeyAuth(stack.api_key, stack.base_url),
         "follow_redirects": False,  # a redirect is not followed with the key
     }
 
@@ -264,7 +275,8 @@ def _policy(stack: Stack, methods: tuple[str, ...]) -> SiliconFlowRetry:
 
 
 def api_client(stack: Stack, shared: httpx.BaseTransport) -> httpx.Client:
-    retrying = RetryTransport(transport=_Borrowed(shared), retry=_policy(stack, ("GET", "POST")))
+    key = ScopedKey(stack.api_key, stack.base_url)
+    retrying = RetryTransport(transport=_Borrowed(shared, key), retry=_policy(stack, ("GET", "POST")))
 
     def check(response: httpx.Response) -> None:
         if not response.is_success:
@@ -279,7 +291,8 @@ def api_client(stack: Stack, shared: httpx.BaseTransport) -> httpx.Client:
 
 
 def async_api_client(stack: Stack, shared: httpx.AsyncBaseTransport) -> httpx.AsyncClient:
-    retrying = RetryTransport(transport=_AsyncBorrowed(shared), retry=_policy(stack, ("GET", "POST")))
+    key = ScopedKey(stack.api_key, stack.base_url)
+    retrying = RetryTransport(transport=_AsyncBorrowed(shared, key), retry=_policy(stack, ("GET", "POST")))
 
     async def check(response: httpx.Response) -> None:
         if not response.is_success:

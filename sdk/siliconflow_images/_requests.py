@@ -41,11 +41,14 @@ def prepare_request(
 ) -> Prepared:
     # An input image among the options (generate() with Kolors' optional `image`) is read,
     # checked and encoded like edit()'s, never sent raw (bytes would break the JSON body).
-    sent = rules.given({k: v for k, v in options.items() if k not in IMAGE_FIELDS})
+    sent = {k: v for k, v in options.items() if v is not None and k not in IMAGE_FIELDS}
     problems: list[str] = []
     if aspect_ratio is not None:
         problems += rules.apply_aspect_ratio(model, aspect_ratio, sent)
-    given_images = rules.given({**{k: v for k, v in options.items() if k in IMAGE_FIELDS}, **images})
+    given_images: dict[str, ImageInput] = {k: v for k, v in images.items() if v is not None}
+    among_options: dict[str, ImageInput] = {k: options[k] for k in IMAGE_FIELDS if options.get(k) is not None}
+    if among_options:
+        given_images = {**among_options, **given_images}
     problems += rules.problems(
         task, model, prompt, {**sent, **given_images}, site=site, limits=limits, wording=wording
     )

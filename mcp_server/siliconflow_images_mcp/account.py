@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import anyio
 
-from siliconflow_images import AsyncSiliconFlow, SiliconFlowError
+from siliconflow_images import SiliconFlowError
+
+if TYPE_CHECKING:
+    from siliconflow_images import AsyncSiliconFlow
 
 logger = logging.getLogger(__name__)
 

@@ -15,9 +15,10 @@ from typing import Final, TypeVar
 
 from siliconflow_images import DEFAULT_BASE_URL, ImageLimits, SiliconFlowError
 from siliconflow_images.config import (
+    DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_MAX_RETRIES,
+    DEFAULT_READ_TIMEOUT,
     DEFAULT_RETRY_BUDGET,
-    DEFAULT_TIMEOUT,
     base_url_from,
     clean_api_key,
     site_from,
@@ -26,8 +27,6 @@ from siliconflow_models import Site
 
 DEFAULT_PREVIEW_BYTES: Final = 100_000
 DEFAULT_MAX_INPUT_BYTES: Final = ImageLimits().max_input_bytes
-DEFAULT_READ_TIMEOUT: Final = DEFAULT_TIMEOUT.read or 120.0
-DEFAULT_CONNECT_TIMEOUT: Final = DEFAULT_TIMEOUT.connect or 10.0
 MIN_TOKEN_CHARS: Final = 16
 
 # name -> what it sets: `siliconflow-images mcp --help` lists these, and a test holds the README's table to them.

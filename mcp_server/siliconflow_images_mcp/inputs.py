@@ -16,7 +16,6 @@ from urllib.parse import unquote, urlsplit
 
 import anyio.to_thread
 from mcp.server.mcpserver.exceptions import ToolError
-from PIL import Image, UnidentifiedImageError
 
 from siliconflow_images.files import human_size
 from siliconflow_images.inputs import InputRefused, decode_data_uri
@@ -97,6 +96,8 @@ def sniff_image(data: bytes) -> tuple[str, int, int]:
     """(mime type, width, height) if `data` is a complete image of an accepted format; else ValueError."""
     if not data:
         raise ValueError("it is empty")
+    from PIL import Image, UnidentifiedImageError
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)

@@ -14,9 +14,10 @@ import logging
 import os
 import threading
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-from siliconflow_images import AsyncGeneration
+if TYPE_CHECKING:
+    from siliconflow_images import AsyncGeneration
 
 logger = logging.getLogger(__name__)
 

@@ -12,11 +12,14 @@ from __future__ import annotations
 import base64
 import io
 import threading
-from typing import IO, Final, cast
+from typing import IO, TYPE_CHECKING, Final, cast
 
 import anyio
 import anyio.to_thread
-from PIL import Image
+
+if TYPE_CHECKING:
+    # PIL is loaded on the first preview: a server that never makes one never pays for it.
+    from PIL import Image
 
 # Claude Desktop refuses results over 1 MiB: all previews of one result share this much.
 RESULT_PREVIEW_BUDGET: Final = 700_000
@@ -103,6 +106,8 @@ class StreamingPreview:
             return None
 
     def _make(self) -> tuple[str, str] | None:
+        from PIL import Image
+
         with Image.open(cast(IO[bytes], self._file)) as img:
             img.draft("RGB", (PREVIEW_SIDE * 2, PREVIEW_SIDE * 2))  # JPEG decodes at a reduced scale for free
             img.load()
@@ -116,6 +121,8 @@ def preview(data: bytes, budget: int) -> tuple[str, str] | None:
     """The same from bytes already at hand (an image read back from disk, a test)."""
     if budget <= 0:
         return None
+    from PIL import Image
+
     with Image.open(io.BytesIO(data)) as img:
         img.draft("RGB", (PREVIEW_SIDE * 2, PREVIEW_SIDE * 2))
         source = _fit(_flatten(img), PREVIEW_SIDE)
@@ -146,6 +153,8 @@ def _fit(img: Image.Image, side: int) -> Image.Image:
     """`img` scaled down to fit a `side` square (aspect kept), or `img` itself if it already fits."""
     if max(img.size) <= side:
         return img
+    from PIL import Image
+
     scale = side / max(img.size)
     size = (max(1, round(img.width * scale)), max(1, round(img.height * scale)))
     # reducing_gap=1: an integer box reduction as far as it goes (1024 -> 512 entirely, 1328 ->
@@ -155,6 +164,8 @@ def _fit(img: Image.Image, side: int) -> Image.Image:
 
 def _flatten(img: Image.Image) -> Image.Image:
     if img.mode in ("RGBA", "LA") or (img.mode == "P" and "transparency" in img.info):
+        from PIL import Image
+
         rgba = img.convert("RGBA")
         background = Image.new("RGB", rgba.size, (255, 255, 255))
         background.paste(rgba, mask=rgba.getchannel("A"))

@@ -7,14 +7,17 @@ full images are never inline: each is a `resource_link` to `siliconflow://images
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from mcp.types import CallToolResult, ContentBlock, ImageContent, ResourceLink, TextContent
 
-from siliconflow_images import AsyncGeneration, GeneratedImage
+from siliconflow_images import GeneratedImage
 
 from .library import PREFIX
 from .schemas import ImageResult, ModelsResult, SavedImage
+
+if TYPE_CHECKING:
+    from siliconflow_images import AsyncGeneration
 
 OFFLINE_NOTE: Final = (
     "These are placeholder images from the local SiliconFlow emulator (--offline): "

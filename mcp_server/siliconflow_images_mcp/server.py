@@ -9,7 +9,6 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import Any, Final, Literal
 
 import anyio
-import uvicorn
 from mcp.server.lowlevel.helper_types import ReadResourceContents
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
@@ -242,6 +241,8 @@ async def serve(
         # log_config=None: uvicorn's records go through this process's redacting handler. A stopped
         # server waits a while for calls under way (their images are paid for), not for ever for
         # streams a client left open.
+        import uvicorn  # only for HTTP: a stdio server never loads it
+
         config = uvicorn.Config(
             app,
             host=host,

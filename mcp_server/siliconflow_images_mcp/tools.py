@@ -13,15 +13,15 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import anyio
-import httpx
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, TextContent
 
-from siliconflow_images import AsyncGeneration, AsyncSiliconFlow, DownloadError, SaveError, rules
+from siliconflow_images import DownloadError, SaveError, rules
 from siliconflow_images.catalog import default_model
+from siliconflow_images.config import timeouts
 from siliconflow_images.files import unwritable
 from siliconflow_images.redaction import Redactor, clip
 from siliconflow_models import MODELS
@@ -38,6 +38,9 @@ from .progress import Ctx, Progress
 from .results import OFFLINE_NOTE, describe_models, image_result
 from .schemas import ImageResult, ModelsResult, table_entry, unknown_entry
 from .schemas import field as arg
+
+if TYPE_CHECKING:
+    from siliconflow_images import AsyncGeneration, AsyncSiliconFlow
 
 logger = logging.getLogger(__name__)
 
@@ -74,12 +77,15 @@ class ImageTools:
                     "for the default api.siliconflow.cn, or from cloud.siliconflow.com with "
                     "SILICONFLOW_BASE_URL=https://api.siliconflow.com/v1), or to start the server with --offline."
                 )
+            # Imported on the first call, not at start: the HTTP client is a tenth of a second to load.
+            from siliconflow_images import AsyncSiliconFlow
+
             s = self.settings
             self.client = AsyncSiliconFlow(
                 api_key=s.api_key,
                 base_url=s.base_url,
                 site=s.site.name if s.site is not None else None,
-                timeout=httpx.Timeout(s.timeout, connect=s.connect_timeout),
+                timeout=timeouts(s.timeout, s.connect_timeout),
                 max_retries=s.max_retries,
                 retry_budget=s.retry_budget,
                 limits=s.limits,

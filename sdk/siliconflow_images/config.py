@@ -9,19 +9,24 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Final
-
-import httpx
+from typing import TYPE_CHECKING, Final
 
 from siliconflow_models import SITES, Site
 from siliconflow_models.capabilities import SiteName
 
+from ._urls import http_host
 from .errors import SiliconFlowError
+
+if TYPE_CHECKING:
+    # Only at call time: the MCP server reads this module at start and should not pay for httpx.
+    import httpx
 
 DEFAULT_SITE: Final[Site] = next(iter(SITES.values()))
 DEFAULT_BASE_URL: Final = DEFAULT_SITE.base_url
-DEFAULT_TIMEOUT: Final = httpx.Timeout(120.0, connect=10.0)
-"""A generation can take a minute or more; connecting should be quick."""
+DEFAULT_READ_TIMEOUT: Final = 120.0
+"""Seconds to wait for an answer: a generation can take a minute or more."""
+DEFAULT_CONNECT_TIMEOUT: Final = 10.0
+"""Seconds to wait for a connection, which should be quick."""
 DEFAULT_MAX_RETRIES: Final = 4
 DEFAULT_RETRY_BUDGET: Final = 60.0
 """Seconds spent waiting between retries of one call, at most."""
@@ -89,8 +94,7 @@ def clean_api_key(raw: str, source: str = API_KEY_VARIABLE) -> str:
 def base_url_from(given: str | None, environ: Mapping[str, str] | None = None) -> str:
     env = os.environ if environ is None else environ
     raw = (given if given is not None else env.get(BASE_URL_VARIABLE, "")).strip() or DEFAULT_BASE_URL
-    url = httpx.URL(raw)
-    if url.scheme not in ("http", "https") or not url.host:
+    if not http_host(raw):
         raise SiliconFlowError(
             f"{BASE_URL_VARIABLE if given is None else 'base_url'} must be an http(s) URL such as "
             f"{DEFAULT_BASE_URL}, not {raw[:200]!r}."
@@ -100,7 +104,7 @@ def base_url_from(given: str | None, environ: Mapping[str, str] | None = None) -
 
 def site_of(base_url: str) -> Site | None:
     """The site whose host `base_url` names; None for any other host (an emulator, a proxy)."""
-    host = httpx.URL(base_url).host.lower()
+    host = http_host(base_url)
     return next((site for site in SITES.values() if host in site.hosts), None)
 
 
@@ -121,9 +125,20 @@ def site_from(
 
 
 def timeout_from(value: float | httpx.Timeout | None) -> httpx.Timeout:
-    """Always a timeout: `None` here means the default, never 'wait forever'."""
-    if value is None:
-        return DEFAULT_TIMEOUT
+    """Always a timeout: `None` here means the default, never 'wait forever'.
+
+    A number is the wait for an answer; connecting gets the default's ten seconds, or less.
+    """
+    import httpx
+
     if isinstance(value, httpx.Timeout):
         return value
-    return httpx.Timeout(value, connect=min(value, DEFAULT_TIMEOUT.connect or value))
+    read = DEFAULT_READ_TIMEOUT if value is None else value
+    return timeouts(read, min(read, DEFAULT_CONNECT_TIMEOUT))
+
+
+def timeouts(read: float, connect: float) -> httpx.Timeout:
+    """A timeout of `read` seconds for each answer and `connect` seconds for a connection."""
+    import httpx
+
+    return httpx.Timeout(read, connect=connect)

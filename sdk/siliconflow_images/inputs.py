@@ -14,10 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, TypeAlias
 
-import httpx
-
 from ._imagescan import sniff
 from ._messages import human_size
+from ._urls import http_host
 from .config import ImageLimits
 from .redaction import clip
 
@@ -67,12 +66,10 @@ def _from_url(field: str, url: str, limits: ImageLimits) -> PreparedInput:
         raise InputRefused(
             f"`{field}` is a URL of {len(url):,} characters; at most {limits.max_url_chars:,} are sent."
         )
-    try:
-        host = httpx.URL(url).host
-    except httpx.InvalidURL:
-        host = ""
-    if not host:
-        raise InputRefused(f"`{field}` is not a usable URL (no host): {clip(url, 80)!r}.")
+    if not http_host(url):
+        raise InputRefused(
+            f"`{field}` is not a usable http(s) URL (no host, a bad port, or whitespace): {clip(url, 80)!r}."
+        )
     return PreparedInput(url, clip(url, 200))
 
 

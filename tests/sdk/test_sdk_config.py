@@ -118,8 +118,20 @@ def test_the_base_url_argument_wins_over_the_environment(
     assert str(api.requests[0].url) == "http://127.0.0.1:8765/v1/images/generations"
 
 
-@pytest.mark.parametrize("url", ["ftp://api.siliconflow.cn/v1", "api.siliconflow.cn/v1", "http://"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "ftp://api.siliconflow.cn/v1",
+        "api.siliconflow.cn/v1",
+        "http://",
+        "http://exa mple.com/v1",  # whitespace inside, not just around
+        "http://[::1/v1",  # an unclosed IPv6 literal
+        "http://127.0.0.1:99999/v1",  # no such port
+        "http://a\x00b/v1",
+    ],
+)
 def test_a_base_url_that_is_not_http_is_refused(url: str) -> None:
+    # A SiliconFlowError naming the setting, never httpx's InvalidURL from deep inside.
     with pytest.raises(SiliconFlowError, match="base_url"):
         SiliconFlow(api_key=KEY, base_url=url)
 

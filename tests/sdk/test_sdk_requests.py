@@ -302,6 +302,8 @@ def test_an_image_given_to_generate_is_encoded_like_an_edit_input(client: Silico
         ("data:image/png;base64,@@@@", "does not decode"),
         ("data:image/png,rawbytes", "not a base64 data URI"),
         ("https://", "no host"),
+        ("https://example.com:70000/a.png", "a bad port"),
+        ("https://exa mple.com/a.png", "whitespace"),
         (12345, "must be bytes, a pathlib.Path"),
     ],
 )

@@ -13,33 +13,22 @@ environment passed in, so tests neither wait nor reach the network.
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
-from collections.abc import Callable, Mapping, Sequence
-from contextlib import ExitStack
-from typing import Final
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Final
 
-import anyio
-import httpx
+from . import exits
 
-from .._clock import Clock, SystemClock
-from ..errors import SiliconFlowError
-from . import commands, exits
-from .batch import batch
-from .exits import UsageError
-from .output import Output
-from .parser import PASSTHROUGH, build_parser, parse
-from .session import Context, Settings, offline_emulator
+if TYPE_CHECKING:
+    import httpx
+
+    from .._clock import Clock
 
 __all__ = ["main", "run"]
 
-COMMANDS: Final[Mapping[str, Callable[[Context], int]]] = {
-    "generate": lambda ctx: anyio.run(commands.generate, ctx),
-    "edit": lambda ctx: anyio.run(commands.edit, ctx),
-    "models": lambda ctx: anyio.run(commands.models, ctx),
-    "batch": batch,
-}
+PASSTHROUGH: Final = ("mcp", "emulator")
+"""Subcommands whose arguments go, untouched, to another program's own parser."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -63,46 +52,11 @@ def run(
     argv = list(argv)
     if argv and argv[0] in PASSTHROUGH:
         return passthrough(argv[0], argv[1:])
-    if not argv:
-        # Nothing to do: show what there is rather than wait on a terminal.
-        build_parser().print_help(sys.stdout)
-        return exits.USAGE
-    try:
-        args = parse(argv)
-    except SystemExit as exc:
-        return exc.code if isinstance(exc.code, int) else exits.USAGE
-    clock = clock if clock is not None else SystemClock()
-    env = os.environ if env is None else env
-    out = Output(json_mode=args.json, clock=clock)
-    if args.verbose:
-        logging.basicConfig(
-            stream=sys.stderr, level=logging.INFO, format="%(levelname)s %(name)s: %(message)s"
-        )
-    settings: Settings | None = None
-    try:
-        with ExitStack() as stack:
-            settings = Settings.load(
-                env, base_url=getattr(args, "base_url", None), timeout=getattr(args, "timeout", None)
-            )
-            if getattr(args, "offline", False):
-                settings = settings.offline_at(stack.enter_context(offline_emulator(settings.site)))
-            ctx = Context(args, out, settings, clock, env, sys.stdin, transport)
-            return COMMANDS[args.command](ctx)
-    except (UsageError, SiliconFlowError) as exc:
-        return failed(out, args.command, exc, str(exc))
-    except KeyboardInterrupt:
-        out.note("Interrupted.")
-        return exits.INTERRUPTED
+    # Only now: an MCP client waits on `siliconflow-images mcp` to start, and that path needs
+    # neither the HTTP client nor the commands.
+    from .app import run_command
 
-
-def failed(out: Output, command: str, error: Exception, message: str) -> int:
-    """A failure before any result: its sentence on stderr (and as the JSON document), no traceback."""
-    code = exits.code_for(error)
-    out.note(message)
-    if out.json_mode:
-        error_doc = {"type": type(error).__name__, "message": message, "exit_code": code}
-        out.document({"command": command, "error": error_doc, "exit_code": code})
-    return code
+    return run_command(argv, clock=clock, transport=transport, env=env)
 
 
 def passthrough(name: str, argv: list[str]) -> int:

@@ -14,9 +14,6 @@ from .requests import MAX_IMAGES
 from .session import ENVIRONMENT
 
 DEFAULT_CONCURRENCY: Final = 8
-PASSTHROUGH: Final = ("mcp", "emulator")
-"""Subcommands whose arguments go, untouched, to another program's own parser."""
-
 EPILOG: Final = (
     "exit codes:\n"
     "  0    success\n"

@@ -297,3 +297,21 @@ async def test_async_with_options(api: FakeApi, clock: FakeClock) -> None:
         with pytest.raises(InternalServerError):
             await parent.images.generate(model=QWEN, prompt="a lighthouse")  # still open, still retrying
     assert len(api.requests) == 1 + 5
+
+
+@pytest.mark.parametrize(
+    "base_url",
+    [
+        "https://api.siliconflow.cn/v1",
+        "https://api.siliconflow.cn/v1/",
+        "http://127.0.0.1:8765",
+        "https://p.example/a/v1",
+    ],
+)
+def test_requests_go_where_httpx_would_send_them_under_any_base_url(api: FakeApi, base_url: str) -> None:
+    # The SDK resolves the generated client's paths once per client; the result must be httpx's own merge.
+    expected = str(httpx.Client(base_url=base_url).build_request("POST", "/images/generations").url)
+    with SiliconFlow(api_key=KEY, base_url=base_url, transport=api.transport) as client:
+        _generate(client)
+        _generate(client)
+    assert [str(r.url) for r in api.requests] == [expected, expected]

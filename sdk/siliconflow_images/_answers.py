@@ -34,7 +34,7 @@ from .errors import (
     PermissionDeniedError,
     RateLimitError,
 )
-from .redaction import clip
+from .redaction import Redactor, clip
 
 TRACE_HEADER: Final = "x-siliconcloud-trace-id"
 MESSAGE_LIMIT: Final = 300
@@ -148,9 +148,7 @@ def _retry_after(response: httpx.Response) -> float | None:
     return seconds if math.isfinite(seconds) and seconds >= 0 else None
 
 
-def check_generation(
-    parsed: object, headers: httpx.Headers, *, asked: int, redact: Callable[[str], str]
-) -> Answered:
+def check_generation(parsed: object, headers: httpx.Headers, *, asked: int, redact: Redactor) -> Answered:
     """The checked facts of a 200 answer, or MalformedResponseError (the call may have been billed)."""
     trace_id = _trace_id(headers, redact)
 
@@ -167,6 +165,9 @@ def check_generation(
         url = getattr(image, "url", None)
         if not _is_http_url(url):
             raise broken(f"an image URL is not an http(s) URL: {url!r:.120}")
+        if redact.found_in(url):
+            # Fetching it would hand the key to the image host, and showing it would print it.
+            raise broken("an image URL holds the API key, or part of it; it was not fetched")
         urls.append(url)
     if not urls:
         raise broken("the answer holds no image")

@@ -30,6 +30,10 @@ class Redactor:
     def __bool__(self) -> bool:
         return self._pattern is not None
 
+    def found_in(self, text: str) -> bool:
+        """Whether `text` holds a secret or a piece of one (cheaper than redacting and comparing)."""
+        return self._pattern is not None and self._pattern.search(text) is not None
+
     def __call__(self, text: str) -> str:
         if self._pattern is None or not text:
             return text

@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sdk_support import IMAGE_URL, KEY, FakeApi, answer, leaks
+from sdk_support import IMAGE_URL, KEY, FakeApi, answer, leaks, png_bytes
 
 from siliconflow_images import (
     APIConnectionError,
@@ -258,6 +258,21 @@ def test_a_malformed_answer_echoing_the_key_does_not_show_it(client: SiliconFlow
         client.images.generate(model=QWEN, prompt="a fox")
     assert "not an http(s) URL" in str(caught.value)
     assert leaks(str(caught.value)) == []
+
+
+@pytest.mark.parametrize("echoed", [KEY, KEY[5:13]], ids=["whole", "an 8-character piece"])
+def test_an_image_url_holding_the_key_is_neither_fetched_nor_shown(
+    client: SiliconFlow, api: FakeApi, echoed: str
+) -> None:
+    # A hostile (or broken) API echoing the key into an image URL: fetching it would hand the
+    # key to the image host, and a result or a ledger line would print it.
+    url = f"https://images.example/a.png?token={echoed}"
+    api.images[url] = png_bytes()
+    api.answers = [answer([url])]
+    with pytest.raises(MalformedResponseError, match="holds the API key") as caught:
+        client.images.generate(model=QWEN, prompt="a fox")
+    assert leaks(str(caught.value)) == []
+    assert api.image_requests == []
 
 
 def test_the_key_is_never_in_a_refusal_or_a_connection_error(

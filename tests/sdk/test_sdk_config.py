@@ -315,3 +315,15 @@ def test_requests_go_where_httpx_would_send_them_under_any_base_url(api: FakeApi
         _generate(client)
         _generate(client)
     assert [str(r.url) for r in api.requests] == [expected, expected]
+
+
+def test_no_repr_shows_the_key(client: SiliconFlow) -> None:
+    shown = repr(client) + repr(client._stack()) + repr(client.with_options(max_retries=1))
+    assert not leaks(shown)
+
+
+def test_no_siliconflow_variable_of_the_developer_reaches_a_test() -> None:
+    # Run the suite with SILICONFLOW_SITE=com (or any SILICONFLOW_*) set: none may leak in.
+    import os
+
+    assert [name for name in os.environ if name.startswith("SILICONFLOW_")] == []

@@ -457,3 +457,18 @@ async def test_a_trickling_image_host_is_cut_off_at_the_deadline_async(mode: str
                 await result.download()
             elapsed = time.monotonic() - started
     assert DEADLINE * 0.9 <= elapsed < DEADLINE + 0.5
+
+
+@pytest.mark.anyio
+async def test_an_observer_that_raises_is_the_callers_error_not_a_group(
+    make_async_client: Callable[..., AsyncSiliconFlow], api: FakeApi, tmp_path: Path
+) -> None:
+    api.answers = [answer()]
+
+    def broken(index: int, chunk: bytes) -> None:
+        raise LookupError("the caller's own bug")
+
+    async with make_async_client() as client:
+        result = await client.images.generate(model=QWEN, prompt="a fox")
+        with pytest.raises(LookupError, match="the caller's own bug"):
+            await result.save(tmp_path, observe=broken)

@@ -394,3 +394,20 @@ def test_no_answer_is_a_connection_error_saying_whether_it_may_be_billed(
     assert type(caught.value) is kind
     assert caught.value.maybe_billed is maybe_billed
     assert type(failure).__name__ in str(caught.value)
+
+
+def test_an_endless_error_body_is_read_only_so_far(
+    make_client: Callable[..., SiliconFlow], api: FakeApi
+) -> None:
+    served = [0]
+
+    def endless() -> Any:
+        yield b'{"code": 20015, "message": "'
+        while True:
+            served[0] += 1
+            yield b"x" * 65536
+
+    api.answers = [httpx.Response(400, content=endless(), headers={"content-type": "application/json"})]
+    with pytest.raises(BadRequestError) as caught:
+        make_client().images.generate(model=QWEN, prompt="a fox")
+    assert served[0] < 5 and len(str(caught.value)) < 1000

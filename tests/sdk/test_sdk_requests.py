@@ -435,3 +435,12 @@ def test_a_malformed_model_list_is_a_malformed_response(
     api.answers = [httpx.Response(200, content=body, headers={"content-type": "application/json"})]
     with pytest.raises(MalformedResponseError):
         client.models.list()
+
+
+@pytest.mark.parametrize("model", [QWEN, "example.invalid/never-a-model"])
+def test_a_misspelt_option_is_refused_for_any_model(client: SiliconFlow, api: FakeApi, model: str) -> None:
+    options: dict[str, Any] = {"sead": 42}
+    with pytest.raises(RequestRefusedError) as caught:
+        client.images.generate(model=model, prompt="a fox", **options)
+    assert "`sead` is not a field of the request" in str(caught.value) and "seed" in str(caught.value)
+    assert api.api_requests == []

@@ -235,3 +235,10 @@ def test_the_result_types_can_be_introspected() -> None:
     assert {"url", "index", "data", "path"} <= set(schema["properties"])
     for kind in (Model, ImageFailure, Generation):
         typing.get_type_hints(kind)
+
+
+def test_a_stem_cannot_leave_the_folder(client: SiliconFlow, api: FakeApi, tmp_path: Path) -> None:
+    api.answers = [answer()]
+    folder = tmp_path / "out"
+    (path,) = client.images.generate(model=QWEN, prompt="a fox").save(folder, stem="../../escape/name")
+    assert path.parent == folder and ".." not in path.name and "/" not in path.name

@@ -126,6 +126,7 @@ class Configured:
             aspect_ratio=aspect_ratio,
             site=self.site,
             limits=self.limits,
+            wording=self.wording,
         )
         return prepared, ImageGenerationRequest.from_dict(prepared.body)
 

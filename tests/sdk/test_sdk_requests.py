@@ -19,6 +19,7 @@ from siliconflow_images import (
     Model,
     RequestRefusedError,
     SiliconFlow,
+    Wording,
 )
 from siliconflow_models import MODELS
 
@@ -193,6 +194,20 @@ def test_a_refused_edit_names_the_problem_and_sends_nothing(
         client.images.edit(model=model, prompt="make it blue", **options)
     for word in words:
         assert word in str(caught.value)
+    assert api.requests == []
+
+
+def test_a_refusal_names_the_front_ends_own_actions(
+    make_client: Callable[..., SiliconFlow], api: FakeApi
+) -> None:
+    client = make_client(wording=Wording(generate="call generate_image", edit="call edit_image"))
+    with pytest.raises(RequestRefusedError) as caught:
+        client.images.generate(model=QWEN_EDIT, prompt="a fox")
+    assert "use call edit_image instead" in str(caught.value)
+    assert "client.images" not in str(caught.value)
+    with pytest.raises(RequestRefusedError) as caught:
+        client.images.edit(model=QWEN, prompt="make it blue", image="https://e.com/a.png")
+    assert "use call generate_image" in str(caught.value)
     assert api.requests == []
 
 

@@ -94,12 +94,27 @@ def clean_api_key(raw: str, source: str = API_KEY_VARIABLE) -> str:
 def base_url_from(given: str | None, environ: Mapping[str, str] | None = None) -> str:
     env = os.environ if environ is None else environ
     raw = (given if given is not None else env.get(BASE_URL_VARIABLE, "")).strip() or DEFAULT_BASE_URL
+    setting = BASE_URL_VARIABLE if given is None else "base_url"
+    if "@" in _authority(raw):
+        # The base URL is shown in repr() and in errors, and a password there would go with it;
+        # SiliconFlow takes a bearer key, never basic auth, so nothing is lost by refusing.
+        raise SiliconFlowError(
+            f"{setting} holds a user name or password (before an @), which is not shown here: give the "
+            f"URL alone, such as {DEFAULT_BASE_URL}, and the key as api_key= or {API_KEY_VARIABLE}."
+        )
     if not http_host(raw):
         raise SiliconFlowError(
-            f"{BASE_URL_VARIABLE if given is None else 'base_url'} must be an http(s) URL such as "
-            f"{DEFAULT_BASE_URL}, not {raw[:200]!r}."
+            f"{setting} must be an http(s) URL such as {DEFAULT_BASE_URL}, not {raw[:200]!r}."
         )
     return raw.rstrip("/")
+
+
+def _authority(url: str) -> str:
+    """The `user:password@host:port` part of a URL, parsed by hand: `urlsplit` raises on some URLs."""
+    after_scheme = url.partition("://")[2]
+    for end in "/?#":
+        after_scheme = after_scheme.partition(end)[0]
+    return after_scheme
 
 
 def site_of(base_url: str) -> Site | None:

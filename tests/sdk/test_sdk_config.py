@@ -136,6 +136,26 @@ def test_a_base_url_that_is_not_http_is_refused(url: str) -> None:
         SiliconFlow(api_key=KEY, base_url=url)
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://user:s3cret-pass@api.example/v1",
+        "https://s3cret-pass@api.example/v1",
+        "ftp://u:s3cret-pass@x/v1",
+    ],
+)
+def test_a_base_url_with_a_password_is_refused_without_showing_it(
+    monkeypatch: pytest.MonkeyPatch, url: str
+) -> None:
+    with pytest.raises(SiliconFlowError, match="base_url holds a user name or password") as caught:
+        SiliconFlow(api_key=KEY, base_url=url)
+    assert "s3cret" not in str(caught.value) and "api_key=" in str(caught.value)
+    monkeypatch.setenv("SILICONFLOW_BASE_URL", url)
+    with pytest.raises(SiliconFlowError, match="SILICONFLOW_BASE_URL holds a user name") as caught:
+        SiliconFlow(api_key=KEY)
+    assert "s3cret" not in str(caught.value)
+
+
 def test_site_can_be_named_for_a_proxy(api: FakeApi) -> None:
     with SiliconFlow(
         api_key=KEY, base_url="https://proxy.example/v1", site="com", transport=api.transport

@@ -86,7 +86,7 @@ class Configured:
     _owns_pool: bool
 
     def _connect(self) -> None:
-        """Build the API client (over the shared pool) and the resources on it."""
+        """Build the API and download clients (over the pools) from the settings, and the resources."""
         raise NotImplementedError
 
     def with_options(
@@ -96,7 +96,7 @@ class Configured:
         max_retries: int | None = None,
         retry_budget: float | None = None,
     ) -> Self:
-        """A client that differs only in these settings and shares this one's connections."""
+        """A client that differs only in these settings (for its downloads too) and shares this one's connections."""
         new = copy.copy(self)
         if timeout is not None:
             new.timeout = timeout_from(timeout)

@@ -79,19 +79,24 @@ class SiliconFlow(Configured):
             wording=wording,
         )
         self._pool, self._owns_pool = _http.pool(http_client, transport)
-        self._downloads = _http.download_client(self._stack(), self._pool)
+        # A sync download abandoned at its deadline holds its connection until the image host
+        # lets go: in a pool of their own, enough of those cannot starve the API calls.
+        self._download_pool = _http.pool(None, None)[0] if self._owns_pool else self._pool
         self._connect()
 
     def _connect(self) -> None:
-        self._api = _http.api_client(self._stack(), self._pool)
+        stack = self._stack()
+        self._api = _http.api_client(stack, self._pool)
+        self._downloads = _http.download_client(stack, self._download_pool)
         self._generated = Client(base_url=self.base_url).set_httpx_client(self._api)
         self.images = Images(self)
         self.models = Models(self)
 
     def close(self) -> None:
         self._api.close()
+        self._downloads.close()
         if self._owns_pool:
-            self._downloads.close()
+            self._download_pool.close()
             self._pool.close()
 
     def __enter__(self) -> Self:
@@ -101,7 +106,7 @@ class SiliconFlow(Configured):
         self.close()
 
     def _fetch(self, url: str, observe: ChunkObserver | None) -> Fetched:
-        return _download.fetch(self._downloads, url, self.limits, self.clock, observe)
+        return _download.fetch(self._downloads, url, self.limits, observe)
 
     def _generate(self, prepared: Prepared, body: ImageGenerationRequest) -> Generation:
         started = self.clock.monotonic()
@@ -200,19 +205,23 @@ class AsyncSiliconFlow(Configured):
             wording=wording,
         )
         self._pool, self._owns_pool = _http.async_pool(http_client, transport)
-        self._downloads = _http.async_download_client(self._stack(), self._pool)
+        # As SiliconFlow's: downloads cannot starve the API calls of connections.
+        self._download_pool = _http.async_pool(None, None)[0] if self._owns_pool else self._pool
         self._connect()
 
     def _connect(self) -> None:
-        self._api = _http.async_api_client(self._stack(), self._pool)
+        stack = self._stack()
+        self._api = _http.async_api_client(stack, self._pool)
+        self._downloads = _http.async_download_client(stack, self._download_pool)
         self._generated = Client(base_url=self.base_url).set_async_httpx_client(self._api)
         self.images = AsyncImages(self)
         self.models = AsyncModels(self)
 
     async def aclose(self) -> None:
         await self._api.aclose()
+        await self._downloads.aclose()
         if self._owns_pool:
-            await self._downloads.aclose()
+            await self._download_pool.aclose()
             await self._pool.aclose()
 
     async def __aenter__(self) -> Self:

@@ -1,11 +1,14 @@
 """The one HTTP stack: timeouts, connection limits, the retry policy and the scoped key.
 
-Every client builds two httpx clients over one shared connection pool:
+Every client builds two httpx clients, over pools that `with_options()` copies share:
 
 - the API client: the key (put on requests to the API's own origin only), the retry policy for POST and
   GET, and a response hook that turns any status but a success into its typed error;
 - the download client: no key at all, redirects followed, GET retried on failures that cost
   nothing, for fetching images from wherever the API put them.
+
+Each has a pool of its own unless the caller brings one (`http_client=` or `transport=`), which
+both then use.
 """
 
 from __future__ import annotations

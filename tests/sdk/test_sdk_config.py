@@ -7,11 +7,12 @@ from collections.abc import Callable
 
 import httpx
 import pytest
-from sdk_support import CN, KEY, FakeApi, FakeClock, leaks, recording_server
+from sdk_support import CN, IMAGE_URL, KEY, FakeApi, FakeClock, leaks, recording_server
 
 from siliconflow_images import (
     DEFAULT_BASE_URL,
     AsyncSiliconFlow,
+    DownloadError,
     InternalServerError,
     RateLimitError,
     RequestRefusedError,
@@ -302,6 +303,19 @@ def test_with_options_changes_only_what_it_is_given(api: FakeApi, clock: FakeClo
             _generate(no_retries)
         assert len(api.requests) == 3 + 1
         assert parent.timeout.read == 120.0  # the parent is unchanged
+
+
+def test_with_options_applies_to_downloads_too(api: FakeApi, clock: FakeClock) -> None:
+    api.images[IMAGE_URL] = lambda request: httpx.Response(503)
+    with SiliconFlow(api_key=KEY, transport=api.transport, clock=clock, max_retries=2) as parent:
+        child = parent.with_options(timeout=7, max_retries=0)
+        with pytest.raises(DownloadError):
+            child.images.generate(model=QWEN, prompt="a fox").download()
+        (asked,) = api.image_requests
+        assert _timeouts(asked)["read"] == 7
+        with pytest.raises(DownloadError):
+            parent.images.generate(model=QWEN, prompt="a fox").download()  # two retries: the parent's
+        assert len(api.image_requests) == 1 + 3
 
 
 @pytest.mark.anyio

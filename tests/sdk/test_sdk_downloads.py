@@ -33,6 +33,7 @@ from siliconflow_images import (
     MalformedResponseError,
     SaveError,
     SiliconFlow,
+    _http,
 )
 
 KOLORS = "Kwai-Kolors/Kolors"
@@ -443,6 +444,24 @@ def test_a_trickling_image_host_is_cut_off_at_the_deadline(mode: str) -> None:
     for worker in set(_download_workers()) - before:  # nothing outlives the test
         worker.join(timeout=2)
         assert not worker.is_alive()
+
+
+def test_an_abandoned_download_does_not_starve_the_api_of_connections(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # An abandoned sync download keeps its connection until the host lets go. One connection a
+    # pool makes one such download enough to show it; in real use it took 64.
+    monkeypatch.setattr(_http, "POOL_LIMITS", httpx.Limits(max_connections=1))
+    limits = ImageLimits(download_deadline=DEADLINE)
+    with (
+        trickle_server("headers") as server,
+        SiliconFlow(api_key=KEY, base_url=server.base_url, limits=limits, max_retries=0, timeout=2) as client,
+    ):
+        result = client.images.generate(model=QWEN, prompt="a fox")
+        with pytest.raises(DownloadError, match="took longer"):
+            result.download()
+        # With one pool for both, this waited for the download's connection: PoolTimeout.
+        assert client.images.generate(model=QWEN, prompt="a fox").urls
 
 
 @pytest.mark.anyio

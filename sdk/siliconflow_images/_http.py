@@ -14,7 +14,7 @@ both then use.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, Final
@@ -22,7 +22,11 @@ from typing import Any, Final
 import httpx
 from httpx_retries import Retry, RetryTransport
 
+from ._answers import malformed
 from ._clock import SYSTEM_CLOCK, Clock
+from ._messages import human_size
+from .errors import MalformedResponseError
+from .redaction import clip
 
 logger = logging.getLogger("siliconflow_images")
 
@@ -31,6 +35,8 @@ MAX_BACKOFF: Final = 30.0
 """Longest wait between attempts without a Retry-After; a Retry-After is honoured up to the budget."""
 ERROR_BODY_LIMIT: Final = 64 * 1024
 """Bytes of an error answer read: its message is cut to a line anyway, and a hostile body may never end."""
+ANSWER_LIMIT: Final = 1024 * 1024
+"""Bytes of any API answer read: real ones are JSON of a few KB (some URLs, the model list)."""
 BACKOFF_FACTOR: Final = 0.5
 
 
@@ -173,16 +179,22 @@ def origin(url: httpx.URL) -> tuple[str, str, int | None]:
 
 class _Borrowed(httpx.BaseTransport):
     """Another client's pool, used but never closed (several httpx clients share one pool), with
-    the scoped key for the API client's requests."""
+    the scoped key on the API client's requests and its answers bounded."""
 
     def __init__(self, transport: httpx.BaseTransport, key: ScopedKey | None = None) -> None:
         self._transport = transport
         self._key = key
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        if self._key is not None:
-            self._key.apply(request)
-        return self._transport.handle_request(request)
+        if self._key is None:
+            return self._transport.handle_request(request)
+        self._key.apply(request)
+        response = self._transport.handle_request(request)
+        if (refused := _unbounded(response)) is not None:
+            response.close()
+            raise refused
+        response.stream = _CappedAnswer(response.stream, response.status_code)  # type: ignore[arg-type]
+        return response
 
 
 class _AsyncBorrowed(httpx.AsyncBaseTransport):
@@ -191,9 +203,67 @@ class _AsyncBorrowed(httpx.AsyncBaseTransport):
         self._key = key
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if self._key is not None:
-            self._key.apply(request)
-        return await self._transport.handle_async_request(request)
+        if self._key is None:
+            return await self._transport.handle_async_request(request)
+        self._key.apply(request)
+        response = await self._transport.handle_async_request(request)
+        if (refused := _unbounded(response)) is not None:
+            await response.aclose()
+            raise refused
+        response.stream = _AsyncCappedAnswer(response.stream, response.status_code)  # type: ignore[arg-type]
+        return response
+
+
+def _unbounded(response: httpx.Response) -> MalformedResponseError | None:
+    # httpx decodes whatever encoding arrives, asked for or not, and the cap counts the bytes
+    # that travel: a few KB of gzip would decode to gigabytes past it.
+    encoding = response.headers.get("content-encoding")
+    if encoding is None or encoding.strip().lower() in ("", "identity"):
+        return None
+    shown = clip(encoding, 30)
+    return malformed(
+        f"it came {shown}-encoded, though only identity was asked", status_code=response.status_code
+    )
+
+
+def _too_large(status_code: int) -> MalformedResponseError:
+    return malformed(f"it is larger than {human_size(ANSWER_LIMIT)}", status_code=status_code)
+
+
+class _CappedAnswer(httpx.SyncByteStream):
+    """An answer's body, refused past `ANSWER_LIMIT` bytes rather than read whole into memory."""
+
+    def __init__(self, stream: httpx.SyncByteStream, status_code: int) -> None:
+        self._stream = stream
+        self._status_code = status_code
+
+    def __iter__(self) -> Iterator[bytes]:
+        read = 0
+        for chunk in self._stream:
+            read += len(chunk)
+            if read > ANSWER_LIMIT:
+                raise _too_large(self._status_code)
+            yield chunk
+
+    def close(self) -> None:
+        self._stream.close()
+
+
+class _AsyncCappedAnswer(httpx.AsyncByteStream):
+    def __init__(self, stream: httpx.AsyncByteStream, status_code: int) -> None:
+        self._stream = stream
+        self._status_code = status_code
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        read = 0
+        async for chunk in self._stream:
+            read += len(chunk)
+            if read > ANSWER_LIMIT:
+                raise _too_large(self._status_code)
+            yield chunk
+
+    async def aclose(self) -> None:
+        await self._stream.aclose()
 
 
 class _ThroughClient(httpx.BaseTransport):
@@ -294,7 +364,8 @@ def _api_kwargs(stack: Stack) -> dict[str, Any]:
     return {
         "base_url": stack.base_url,
         "timeout": stack.timeout,
-        "headers": {"User-Agent": user_agent()},
+        # identity: ANSWER_LIMIT then counts what the answer holds, and no compressed bomb inflates.
+        "headers": {"User-Agent": user_agent(), "Accept-Encoding": "identity"},
         "follow_redirects": False,  # a redirect is not followed with the key
     }
 

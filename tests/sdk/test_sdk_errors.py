@@ -3,8 +3,9 @@ and malformed answers that become MalformedResponseError, never a crash."""
 
 from __future__ import annotations
 
+import gzip
 import json
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import httpx
@@ -347,6 +348,61 @@ async def test_a_malformed_success_is_a_malformed_response_error_async(
         with pytest.raises(MalformedResponseError):
             await client.images.generate(model=QWEN, prompt="a fox")
     assert api.image_requests == []
+
+
+class _Oversized:
+    """A well-formed 200 answer padded past 2 MB, in 64 KB chunks; counts the chunks pulled."""
+
+    def __init__(self) -> None:
+        self.pulled = 0
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield b'{"images": [{"url": "https://images.example.net/out/1.png"}], "timings": {"inference": 1},'
+        yield b'"seed": 1, "padding": "'
+        for _ in range(32):
+            self.pulled += 1
+            yield b"x" * 65536
+        yield b'"}'
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        for chunk in self:
+            yield chunk
+
+
+def test_an_oversized_answer_is_cut_off_as_malformed(client: SiliconFlow, api: FakeApi) -> None:
+    body = _Oversized()
+    api.answers = [lambda request: httpx.Response(200, content=body, headers=TRACE)]
+    with pytest.raises(MalformedResponseError, match=r"larger than 1\.0 MB") as caught:
+        client.images.generate(model=QWEN, prompt="a fox")
+    assert body.pulled <= 17 and caught.value.maybe_billed
+    assert api.image_requests == []
+
+
+@pytest.mark.anyio
+async def test_an_oversized_answer_is_cut_off_as_malformed_async(
+    make_async_client: Callable[..., AsyncSiliconFlow], api: FakeApi
+) -> None:
+    body = _Oversized()
+    api.answers = [lambda request: httpx.Response(200, content=body.chunks())]
+    async with make_async_client() as client:
+        with pytest.raises(MalformedResponseError, match="larger than"):
+            await client.images.generate(model=QWEN, prompt="a fox")
+        with pytest.raises(MalformedResponseError, match="larger than"):
+            await client.models.list()
+    assert body.pulled <= 2 * 17
+
+
+@pytest.mark.parametrize("status", [200, 400])
+def test_a_compressed_answer_is_refused_unread(
+    make_client: Callable[..., SiliconFlow], api: FakeApi, status: int
+) -> None:
+    # 10 MB of zeros in 10 KB of gzip: decoded, it would have passed any cap on what travels.
+    bomb = gzip.compress(bytes(10_000_000))
+    api.answers = [httpx.Response(status, content=bomb, headers={"Content-Encoding": "gzip"})]
+    with pytest.raises(MalformedResponseError, match="gzip-encoded") as caught:
+        make_client(max_retries=0).images.generate(model=QWEN, prompt="a fox")
+    assert caught.value.status_code == status
+    assert api.requests[0].headers["Accept-Encoding"] == "identity"
 
 
 @pytest.mark.parametrize("status", [400, 429, 500, 503])

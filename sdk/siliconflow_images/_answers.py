@@ -12,7 +12,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Final, TypeGuard
+from typing import Any, Final
 
 import httpx
 
@@ -148,7 +148,9 @@ def _retry_after(response: httpx.Response) -> float | None:
     return seconds if math.isfinite(seconds) and seconds >= 0 else None
 
 
-def check_generation(parsed: object, headers: httpx.Headers, *, asked: int, redact: Redactor) -> Answered:
+def check_generation(
+    parsed: object, headers: httpx.Headers, *, asked: int, redact: Redactor, max_url_chars: int
+) -> Answered:
     """The checked facts of a 200 answer, or MalformedResponseError (the call may have been billed)."""
     trace_id = _trace_id(headers, redact)
 
@@ -163,8 +165,8 @@ def check_generation(parsed: object, headers: httpx.Headers, *, asked: int, reda
     urls: list[str] = []
     for image in parsed.images:
         url = getattr(image, "url", None)
-        if not _is_http_url(url):
-            raise broken(f"an image URL is not an http(s) URL: {url!r:.120}")
+        if not isinstance(url, str) or len(url) > max_url_chars or not url.isascii() or not http_host(url):
+            raise broken(_unusable_url(url, max_url_chars))
         if redact.found_in(url):
             # Fetching it would hand the key to the image host, and showing it would print it.
             raise broken("an image URL holds the API key, or part of it; it was not fetched")
@@ -184,8 +186,14 @@ def check_generation(parsed: object, headers: httpx.Headers, *, asked: int, reda
     return Answered(tuple(urls), seed, float(inference), created, trace_id)
 
 
-def _is_http_url(url: object) -> TypeGuard[str]:
-    return bool(http_host(url))
+def _unusable_url(url: object, max_url_chars: int) -> str:
+    # The URL is shown in errors and fetched: cut short, and in ASCII escapes, so that neither
+    # a flood nor bidi or zero-width characters reach a reader, and httpx never chokes on it.
+    if isinstance(url, str) and len(url) > max_url_chars:
+        return f"an image URL is {len(url):,} characters long, more than the {max_url_chars:,} accepted"
+    if isinstance(url, str) and not url.isascii():
+        return f"an image URL holds characters other than ASCII: {ascii(url)[:120]}"
+    return f"an image URL is not an http(s) URL: {ascii(url)[:120]}"
 
 
 def malformed(reason: str, *, status_code: int = 200) -> MalformedResponseError:

@@ -132,7 +132,11 @@ class Configured:
 
     def _facts(self, prepared: Prepared, response: Any) -> dict[str, Any]:
         answered = check_generation(
-            response.parsed, response.headers, asked=prepared.asked, redact=self.redact
+            response.parsed,
+            response.headers,
+            asked=prepared.asked,
+            redact=self.redact,
+            max_url_chars=self.limits.max_url_chars,
         )
         return {
             "model": prepared.model,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Final
 
 import anyio
 import httpx
@@ -50,6 +51,32 @@ def _timeout(limits: ImageLimits, timeout: httpx.Timeout) -> httpx.Timeout:
         write=min(timeout.write or cap, cap),
         pool=min(timeout.pool or cap, cap),
     )
+
+
+_UNUSABLE_URL: Final = (httpx.InvalidURL, ValueError)
+"""What httpx raises for a URL it cannot fetch, its own checks passed: an unclosed IPv6 bracket
+(InvalidURL), a host such as xn--zz that is no IDNA name (idna's errors are ValueErrors)."""
+
+
+def _unusable(exc: Exception) -> FetchFailed:
+    return FetchFailed(f"its URL is not one that can be fetched ({type(exc).__name__})")
+
+
+def _send(client: httpx.Client, url: str, limits: ImageLimits) -> httpx.Response:
+    # Only the request and the sending: a caller's `observe` raising ValueError stays theirs.
+    try:
+        request = client.build_request("GET", url, timeout=_timeout(limits, client.timeout))
+        return client.send(request, stream=True)  # a redirect's target is built in here too
+    except _UNUSABLE_URL as exc:
+        raise _unusable(exc) from None
+
+
+async def _asend(client: httpx.AsyncClient, url: str, limits: ImageLimits) -> httpx.Response:
+    try:
+        request = client.build_request("GET", url, timeout=_timeout(limits, client.timeout))
+        return await client.send(request, stream=True)
+    except _UNUSABLE_URL as exc:
+        raise _unusable(exc) from None
 
 
 def fetch(
@@ -95,7 +122,8 @@ def _fetch(
     scan = ImageScan(max_bytes=limits.max_download_bytes, max_pixels=limits.max_pixels)
     chunks: list[bytes] = []
     try:
-        with client.stream("GET", url, timeout=_timeout(limits, client.timeout)) as response:
+        response = _send(client, url, limits)
+        try:
             _check_status(response)
             for chunk in response.iter_bytes():
                 if stop.is_set():
@@ -104,6 +132,8 @@ def _fetch(
                 chunks.append(chunk)
                 if observe is not None:
                     observe(chunk)
+        finally:
+            response.close()
     except ImageRejected as exc:
         raise FetchFailed(f"what came is not an acceptable image: {exc}") from None
     except httpx.TimeoutException:
@@ -123,13 +153,16 @@ async def afetch(
     chunks: list[bytes] = []
     try:
         with anyio.fail_after(limits.download_deadline):
-            async with client.stream("GET", url, timeout=_timeout(limits, client.timeout)) as response:
+            response = await _asend(client, url, limits)
+            try:
                 _check_status(response)
                 async for chunk in response.aiter_bytes():
                     scan.feed(chunk)
                     chunks.append(chunk)
                     if observe is not None:
                         observe(chunk)
+            finally:
+                await response.aclose()
     except TimeoutError:
         raise FetchFailed(f"it took longer than {limits.download_deadline:g} s") from None
     except ImageRejected as exc:

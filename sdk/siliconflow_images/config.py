@@ -53,7 +53,7 @@ class ImageLimits:
     max_prompt_chars: int = 10_000
     """Longest `prompt` or `negative_prompt` sent: generous, but finite."""
     max_url_chars: int = 8192
-    """Longest input image URL sent."""
+    """Longest image URL sent as an input, or accepted from an answer (real ones are a few hundred)."""
 
 
 DEFAULT_LIMITS: Final = ImageLimits()

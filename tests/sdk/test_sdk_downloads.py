@@ -250,6 +250,44 @@ def test_a_failed_save_lists_each_url_and_keeps_the_images(
     assert len(api.image_requests) == fetched
 
 
+# An IDNA name that is no name (idna raises ValueError), and an IPv6 bracket closed too soon
+# (httpx raises InvalidURL): both pass the answer's checks, and only httpx finds them out.
+UNUSABLE_URLS = ["https://xn--zz.example/a.png", "https://[::1]x/a.png"]
+
+
+@pytest.mark.parametrize("bad", UNUSABLE_URLS)
+def test_an_image_url_httpx_cannot_use_fails_that_image_only(
+    client: SiliconFlow, api: FakeApi, tmp_path: Path, bad: str
+) -> None:
+    api.answers = [answer([IMAGE_URL, bad])]
+    result = client.images.generate(model=KOLORS, prompt="a fox", batch_size=2)
+    with pytest.raises(DownloadError, match="its URL is not one that can be fetched") as caught:
+        result.save(tmp_path)
+    assert [failure.index for failure in caught.value.failures] == [1]
+    assert len(caught.value.saved) == 1 and caught.value.saved[0].exists()
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("bad", UNUSABLE_URLS)
+async def test_an_image_url_httpx_cannot_use_fails_that_image_only_async(
+    make_async_client: Callable[..., AsyncSiliconFlow], api: FakeApi, tmp_path: Path, bad: str
+) -> None:
+    api.answers = [answer([IMAGE_URL, bad])]
+    async with make_async_client() as client:
+        result = await client.images.generate(model=KOLORS, prompt="a fox", batch_size=2)
+        with pytest.raises(DownloadError, match="its URL is not one that can be fetched") as caught:
+            await result.save(tmp_path)
+    assert [failure.index for failure in caught.value.failures] == [1]
+    assert len(caught.value.saved) == 1
+
+
+def test_a_redirect_to_a_url_httpx_cannot_use_is_a_download_error(client: SiliconFlow, api: FakeApi) -> None:
+    api.images[IMAGE_URL] = httpx.Response(302, headers={"Location": UNUSABLE_URLS[0]})
+    result = client.images.generate(model=QWEN, prompt="a fox")
+    with pytest.raises(DownloadError, match="its URL is not one that can be fetched"):
+        result.download()
+
+
 @pytest.mark.anyio
 async def test_async_failures_name_the_url_and_save_what_arrived(
     make_async_client: Callable[..., AsyncSiliconFlow], api: FakeApi, tmp_path: Path

@@ -308,6 +308,15 @@ MALFORMED: dict[str, bytes] = {
     "image-url-javascript": json.dumps({**GOOD, "images": [{"url": "javascript:alert(1)"}]}).encode(),
     "image-url-no-host": json.dumps({**GOOD, "images": [{"url": "http://"}]}).encode(),
     "image-url-relative": json.dumps({**GOOD, "images": [{"url": "/files/a.png"}]}).encode(),
+    "image-url-zero-width": json.dumps(
+        {**GOOD, "images": [{"url": "https://a\u200b.example/a.png"}]}
+    ).encode(),
+    "image-url-bidi": json.dumps(
+        {**GOOD, "images": [{"url": "https://images.example/\u202egnp.exe"}]}
+    ).encode(),
+    "image-url-too-long": json.dumps(
+        {**GOOD, "images": [{"url": "https://images.example/" + "a" * 9000}]}
+    ).encode(),
     "twenty-urls-for-one": json.dumps(
         {**GOOD, "images": [{"url": f"{IMAGE_URL}?{i}"} for i in range(20)]}
     ).encode(),
@@ -336,6 +345,18 @@ def test_a_malformed_success_is_a_malformed_response_error(
     assert error.maybe_billed
     assert "may still have run and been billed" in str(error)
     assert api.image_requests == []  # nothing fetched from a broken answer
+
+
+@pytest.mark.parametrize("name", ["image-url-zero-width", "image-url-bidi", "image-url-too-long"])
+def test_an_unusable_image_url_is_shown_short_and_in_ascii(
+    client: SiliconFlow, api: FakeApi, name: str
+) -> None:
+    api.answers = [httpx.Response(200, content=MALFORMED[name])]
+    with pytest.raises(MalformedResponseError, match="image URL") as caught:
+        client.images.generate(model=QWEN, prompt="a fox")
+    shown = str(caught.value)
+    assert "\u200b" not in shown and "\u202e" not in shown and len(shown) < 600
+    assert api.image_requests == []
 
 
 @pytest.mark.anyio

@@ -8,6 +8,7 @@ generated parsers: the response hook in `_http` raises from the raw answer, what
 from __future__ import annotations
 
 import json
+import logging
 import math
 import time
 from collections.abc import Callable
@@ -18,7 +19,7 @@ import httpx
 
 from siliconflow_client.models import ImageGenerationResponse
 from siliconflow_client.types import Unset
-from siliconflow_models import Site
+from siliconflow_models import ImageGenerationRequest, Site
 
 from . import _messages
 from ._urls import http_host
@@ -39,6 +40,25 @@ from .redaction import Redactor, clip
 TRACE_HEADER: Final = "x-siliconcloud-trace-id"
 MESSAGE_LIMIT: Final = 300
 """Characters of an API message kept in an error (after redaction): enough to read, never a flood."""
+CREATED_END: Final = 2**32
+"""`created` is taken as Unix seconds below this (the year 2106); above it, as absent."""
+
+
+def _bound(field: str, name: str) -> int | None:
+    """A bound (`ge`, `le`) the spec puts on a request field, as the generated model holds it."""
+    found = [
+        getattr(m, name) for m in ImageGenerationRequest.model_fields[field].metadata if hasattr(m, name)
+    ]
+    return int(found[0]) if found else None
+
+
+SEED_MIN: Final = _bound("seed", "ge")
+SEED_MAX: Final = _bound("seed", "le")
+_SEED_RANGE: Final = " and ".join(
+    [f"at least {SEED_MIN}"] * (SEED_MIN is not None) + [f"at most {SEED_MAX}"] * (SEED_MAX is not None)
+)
+
+logger = logging.getLogger("siliconflow_images")
 
 _BY_STATUS: Final[dict[int, type[APIStatusError]]] = {
     400: BadRequestError,
@@ -178,11 +198,21 @@ def check_generation(
     seed, inference = parsed.seed, getattr(parsed.timings, "inference", None)
     if not isinstance(seed, int) or isinstance(seed, bool):
         raise broken(f"`seed` is not an integer: {seed!r:.60}")
+    if (SEED_MIN is not None and seed < SEED_MIN) or (SEED_MAX is not None and seed > SEED_MAX):
+        # A seed the API would refuse to be given back reproduces nothing; it also went into
+        # each file name, where 300 digits made every save fail as "File name too long".
+        raise broken(f"`seed` {str(seed)[:40]} is outside the spec's range: {_SEED_RANGE}")
     if not isinstance(inference, int | float) or isinstance(inference, bool) or not math.isfinite(inference):
         raise broken(f"`timings.inference` is not a number: {inference!r:.60}")
     created = None if isinstance(parsed.created, Unset) else parsed.created
     if created is not None and (not isinstance(created, int) or isinstance(created, bool)):
         raise broken(f"`created` is not a Unix time: {created!r:.60}")
+    if created is not None and not 0 <= created < CREATED_END:
+        # `created` is optional and only dates the record and the URLs' expiry, which work without
+        # it: refusing the answer for it would throw away images already paid for. Milliseconds
+        # (or any number past 2106) would break every date made from it.
+        logger.warning("ignoring `created` %.30s: not a Unix time in seconds", created)
+        created = None
     return Answered(tuple(urls), seed, float(inference), created, trace_id)
 
 

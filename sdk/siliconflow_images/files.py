@@ -48,7 +48,8 @@ STALE_AFTER: Final = 3600.0
 def file_stem(model: str, seed: int, when: datetime, index: int | None = None) -> str:
     """e.g. 20250101-093000_Kwai-Kolors_Kolors_seed42_2: when, which model, which seed (and which of a batch)."""
     suffix = f"_{index}" if index is not None else ""
-    return f"{when:%Y%m%d-%H%M%S}_{safe_name(model, 'model')}_seed{seed}{suffix}"
+    # Cut like the model's name: the spec bounds a seed from above only, and a file name has 255 bytes.
+    return f"{when:%Y%m%d-%H%M%S}_{safe_name(model, 'model')}_seed{str(seed)[:24]}{suffix}"
 
 
 def safe_name(text: str, fallback: str = "image") -> str:

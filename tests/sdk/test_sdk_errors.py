@@ -28,6 +28,7 @@ from siliconflow_images import (
     SiliconFlow,
     SiliconFlowError,
 )
+from siliconflow_models import ImageGenerationRequest
 
 QWEN = "Qwen/Qwen-Image"
 TRACE = {"x-siliconcloud-trace-id": "ti_abc123"}
@@ -287,6 +288,7 @@ def test_the_key_is_never_in_a_refusal_or_a_connection_error(
 
 # --- malformed 200 answers ---------------------------------------------------------------------------
 
+SEED_MAX = next(m.le for m in ImageGenerationRequest.model_fields["seed"].metadata if hasattr(m, "le"))
 GOOD: dict[str, Any] = {"images": [{"url": IMAGE_URL}], "timings": {"inference": 1.0}, "seed": 1}
 MALFORMED: dict[str, bytes] = {
     "not-json": b"<html>oops</html>",
@@ -324,6 +326,8 @@ MALFORMED: dict[str, bytes] = {
     "seed-a-float": json.dumps({**GOOD, "seed": 4.2}).encode(),
     "seed-a-bool": json.dumps({**GOOD, "seed": True}).encode(),
     "seed-missing": json.dumps({k: v for k, v in GOOD.items() if k != "seed"}).encode(),
+    "seed-past-the-specs-range": json.dumps({**GOOD, "seed": SEED_MAX + 1}).encode(),
+    "seed-of-300-digits": json.dumps({**GOOD, "seed": 10**300}).encode(),
     "timings-null": json.dumps({**GOOD, "timings": None}).encode(),
     "timings-empty": json.dumps({**GOOD, "timings": {}}).encode(),
     "inference-a-string": json.dumps({**GOOD, "timings": {"inference": "fast"}}).encode(),

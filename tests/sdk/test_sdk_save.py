@@ -51,6 +51,31 @@ def test_without_created_the_urls_expire_an_hour_from_now(client: SiliconFlow, a
     assert before + 3600 <= result.expires_at <= time.time() + 3600
 
 
+@pytest.mark.parametrize("created", [1_760_000_000_000, 10**20, -1])
+def test_a_created_that_is_no_unix_time_in_seconds_is_taken_as_absent(
+    client: SiliconFlow, api: FakeApi, tmp_path: Path, created: int
+) -> None:
+    # Milliseconds, or past any date: save() made a date of it and crashed, images paid for.
+    api.answers = [answer(created=created)]
+    before = time.time()
+    result = client.images.generate(model=QWEN, prompt="a fox")
+    assert result.created is None
+    assert before + 3600 <= result.expires_at <= time.time() + 3600
+    (path,) = result.save(tmp_path)
+    assert read_record(path) is not None
+
+
+def test_a_huge_negative_seed_still_gives_a_usable_file_name(
+    client: SiliconFlow, api: FakeApi, tmp_path: Path
+) -> None:
+    # The spec bounds the seed from above only: this one is taken, and must not break the name.
+    api.answers = [answer(seed=-(10**300))]
+    (path,) = client.images.generate(model=QWEN, prompt="a fox").save(tmp_path)
+    assert path.exists() and len(path.name) < 150
+    record = read_record(path)
+    assert record is not None and record["seed"] == -(10**300)
+
+
 def test_download_fills_in_each_image(client: SiliconFlow, api: FakeApi) -> None:
     urls = _urls(2)
     png, jpeg = png_bytes(40, 30), jpeg_bytes(20, 10)

@@ -40,6 +40,11 @@ def _check_status(response: httpx.Response) -> None:
     kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind and not kind.startswith("image/") and kind != "application/octet-stream":
         raise FetchFailed(f"the image host sent {kind[:60]}, not an image")
+    # httpx decodes any encoding that comes, asked for or not, before the byte cap counts:
+    # one 64 KB chunk of gzip could decode to 64 MB at once.
+    encoding = response.headers.get("content-encoding", "").strip().lower()
+    if encoding not in ("", "identity"):
+        raise FetchFailed(f"the image host sent it {encoding[:30]}-encoded, though only identity was asked")
 
 
 def _timeout(limits: ImageLimits, timeout: httpx.Timeout) -> httpx.Timeout:

@@ -3,9 +3,11 @@ only, and never with the key. Failures name each URL and how long it stays valid
 
 from __future__ import annotations
 
+import gzip
 import threading
 import time
 import tracemalloc
+import zlib
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
@@ -177,6 +179,24 @@ def test_what_is_not_an_acceptable_image_is_refused(
     with pytest.raises(DownloadError, match=words):
         result.download()
     assert result.images[0].data is None
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate"])
+def test_an_encoded_image_is_refused_before_it_is_decoded(
+    make_client: Callable[..., SiliconFlow], api: FakeApi, encoding: str
+) -> None:
+    # 8 KB of gzip that decodes past the 1 MB cap: the cap counted decoded bytes, each chunk inflated whole.
+    inflated = png_bytes() + bytes(8 * 1024 * 1024)
+    packed = gzip.compress(inflated) if encoding == "gzip" else zlib.compress(inflated)
+    api.images[IMAGE_URL] = httpx.Response(
+        200, content=packed, headers={"content-type": "image/png", "content-encoding": encoding}
+    )
+    result = make_client(limits=ImageLimits(max_download_bytes=1024 * 1024)).images.generate(
+        model=QWEN, prompt="a fox"
+    )
+    with pytest.raises(DownloadError, match=f"{encoding}-encoded, though only identity was asked"):
+        result.download()
+    assert api.image_requests[0].headers["accept-encoding"] == "identity"
 
 
 @pytest.mark.parametrize("content_type", ["image/png", "application/octet-stream", None])

@@ -9,6 +9,7 @@ gigapixel stops the download at once.
 
 from __future__ import annotations
 
+import re
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,6 +23,14 @@ _JPEG_FRAMES: Final = frozenset(
     {*range(0xC0, 0xC4), *range(0xC5, 0xC8), *range(0xC9, 0xCC), *range(0xCD, 0xD0)}
 )
 _JPEG_STANDALONE: Final = frozenset({0x01, *range(0xD0, 0xD8)})
+MAX_SMALL_PARTS: Final = 4096
+"""JPEG markers outside scan data (fill bytes included), or PNG chunks under `SMALL_CHUNK` bytes,
+that an image may have. Real ones have a few dozen; each costs a step of Python, so a body of
+nothing else would burn a second or more a MB (on the event loop, for the async client)."""
+SMALL_CHUNK: Final = 1024
+# In scan data, FF starts a marker unless 00 (a stuffed FF), a restart marker or another FF follows.
+_MARKER_IN_SCAN: Final = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")
+_NOT_FF: Final = re.compile(rb"[^\xff]")
 
 
 class ImageRejected(ValueError):
@@ -54,6 +63,7 @@ class ImageScan:
         self._in_entropy = False
         self._after_ff = False
         self._seen_chunks = 0
+        self._small_parts = 0
 
     def feed(self, chunk: bytes) -> None:
         self.size += len(chunk)
@@ -87,6 +97,11 @@ class ImageScan:
             raise ImageRejected("it is cut short (the image does not end)")
         return ScannedImage(self.mime_type, self.width, self.height, self.size)
 
+    def _count_small_part(self, kind: str, parts: str) -> None:
+        self._small_parts += 1
+        if self._small_parts > MAX_SMALL_PARTS:
+            raise ImageRejected(f"its {kind} structure is broken (more than {MAX_SMALL_PARTS:,} {parts})")
+
     def _expect(self, need: int, step: Callable[[bytes], None]) -> None:
         self._need, self._step = need, step
 
@@ -118,6 +133,8 @@ class ImageScan:
     def _png_chunk_header(self, data: bytes) -> None:
         length, kind = struct.unpack(">I4s", data)
         self._seen_chunks += 1
+        if length < SMALL_CHUNK:
+            self._count_small_part("PNG", "small chunks")
         if self._seen_chunks == 1:
             if kind != b"IHDR" or length != 13:
                 raise ImageRejected("its PNG header is missing")
@@ -143,6 +160,7 @@ class ImageScan:
         self._expect(1, self._jpeg_marker)
 
     def _jpeg_marker(self, data: bytes) -> None:
+        self._count_small_part("JPEG", "markers")
         marker = data[0]
         if marker == 0xFF:  # fill byte before a marker
             return
@@ -175,27 +193,31 @@ class ImageScan:
         self._expect(1, self._jpeg_marker_start)
 
     def _scan_entropy(self, view: memoryview, position: int) -> int:
-        """Skip scan data up to the next real marker (FF not followed by 00, FF or a restart)."""
+        """Skip scan data up to the next real marker (FF not followed by 00, FF or a restart).
+
+        Searched for by `re`, not byte by byte: scan data is most of a JPEG, and a hostile one may
+        be nothing but stuffed FF 00 pairs.
+        """
         data = view.obj if isinstance(view.obj, bytes) else bytes(view)
         end = len(view)
-        while position < end:
-            if self._after_ff:
-                byte = data[position]
-                position += 1
-                if byte == 0xFF:
-                    continue
-                self._after_ff = False
-                if byte == 0x00 or 0xD0 <= byte <= 0xD7:
-                    continue
-                self._in_entropy = False
-                self._jpeg_marker(bytes([byte]))
-                return position
-            found = data.find(b"\xff", position, end)
-            if found < 0:
+        if self._after_ff:  # the last chunk ended in FF: the marker, if any, starts here
+            found = _NOT_FF.search(data, position, end)
+            if found is None:
                 return end
-            position = found + 1
-            self._after_ff = True
-        return position
+            byte, position = data[found.start()], found.start() + 1
+            self._after_ff = False
+            if byte == 0x00 or 0xD0 <= byte <= 0xD7:
+                return position
+            self._in_entropy = False
+            self._jpeg_marker(bytes([byte]))
+            return position
+        found = _MARKER_IN_SCAN.search(data, position, end)
+        if found is None:
+            self._after_ff = data[end - 1] == 0xFF
+            return end
+        self._in_entropy = False
+        self._jpeg_marker(bytes([data[found.end() - 1]]))
+        return found.end()
 
 
 def _what_it_is(head: bytes) -> str:

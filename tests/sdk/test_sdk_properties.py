@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import itertools
 import string
+import struct
+import zlib
 from typing import Any
 
 import pytest
@@ -152,15 +154,25 @@ def test_the_redactor_redacts_several_keys_and_short_ones() -> None:
 
 # --- the image scanner ------------------------------------------------------------------------------
 
+JPEG_FRAME = b"\xff\xc0" + struct.pack(">HBHHB", 11, 8, 16, 16, 1) + b"\x01\x11\x00"
+JPEG_SCAN = b"\xff\xda" + struct.pack(">H", 8) + b"\x01\x01\x00\x00\x3f\x00"
+# Scan data with every FF a scanner must see through: stuffed (FF 00), restarts (FF D0), fill
+# bytes before a stuffing and before the next scan's marker, then EOI after fill bytes.
+SCAN_DATA = b"\x12\xff\x00\x34\xff\xd0\x56\xff\xff\xff\x00\x78" * 40
+CRAFTED_JPEG = (
+    b"\xff\xd8" + JPEG_FRAME + JPEG_SCAN + SCAN_DATA + b"\xff\xff" + JPEG_SCAN + SCAN_DATA + b"\xff\xff\xd9"
+)
+
 IMAGES = [
     (png_bytes(33, 17), "image/png", 33, 17),
     (jpeg_bytes(40, 24), "image/jpeg", 40, 24),
     (jpeg_bytes(64, 48, progressive=True), "image/jpeg", 64, 48),
+    (CRAFTED_JPEG, "image/jpeg", 16, 16),
 ]
 
 
 def _scan(data: bytes, cuts: list[int]) -> ImageScan:
-    scan = ImageScan(max_bytes=1 << 20, max_pixels=1 << 20)
+    scan = ImageScan(max_bytes=1 << 22, max_pixels=1 << 20)
     edges = [0, *sorted(cut % (len(data) + 1) for cut in cuts), len(data)]
     for start, end in itertools.pairwise(edges):
         scan.feed(data[start:end])
@@ -199,3 +211,33 @@ def test_the_scanner_refuses_an_image_cut_short(image: tuple[bytes, str, int, in
     data = image[0]
     with pytest.raises(ImageRejected):
         _scan(data[: keep % len(data)], []).finish()
+
+
+def _png_chunk(kind: bytes, body: bytes) -> bytes:
+    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+
+PNG_START = png_bytes(1, 1)[: 8 + 25]  # the signature and IHDR
+MEGABYTE = 1024 * 1024
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"\xff\xd8" + b"\xff" * MEGABYTE,  # fill bytes
+        b"\xff\xd8" + b"\xff\x01" * (MEGABYTE // 2),  # standalone markers
+        b"\xff\xd8" + b"\xff\xfe\x00\x02" * (MEGABYTE // 4),  # empty comments
+        PNG_START + _png_chunk(b"tEXt", b"") * (MEGABYTE // 12),  # empty chunks
+    ],
+    ids=["jpeg-fill-bytes", "jpeg-standalone-markers", "jpeg-empty-segments", "png-empty-chunks"],
+)
+def test_the_scanner_refuses_a_body_of_nothing_but_structure(body: bytes) -> None:
+    # Each such step costs Python a microsecond or more: a megabyte of them burnt over a second,
+    # on the event loop for the async client. Real images have a few dozen.
+    with pytest.raises(ImageRejected, match="structure is broken \\(more than 4,096"):
+        _scan(body, list(range(0, len(body), 65536)))
+
+
+def test_the_scanner_takes_scan_data_of_nothing_but_stuffed_bytes() -> None:
+    stuffed = b"\xff\xd8" + JPEG_FRAME + JPEG_SCAN + b"\xff\x00" * MEGABYTE + b"\xff\xd9"
+    assert _scan(stuffed, list(range(0, len(stuffed), 65535))).finish().width == 16

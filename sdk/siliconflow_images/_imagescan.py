@@ -23,11 +23,10 @@ _JPEG_FRAMES: Final = frozenset(
     {*range(0xC0, 0xC4), *range(0xC5, 0xC8), *range(0xC9, 0xCC), *range(0xCD, 0xD0)}
 )
 _JPEG_STANDALONE: Final = frozenset({0x01, *range(0xD0, 0xD8)})
-MAX_SMALL_PARTS: Final = 4096
-"""JPEG markers outside scan data (fill bytes included), or PNG chunks under `SMALL_CHUNK` bytes,
-that an image may have. Real ones have a few dozen; each costs a step of Python, so a body of
-nothing else would burn a second or more a MB (on the event loop, for the async client)."""
-SMALL_CHUNK: Final = 1024
+MAX_JPEG_MARKERS: Final = 4096
+"""Markers outside scan data (fill bytes included) that a JPEG may have. Real ones have a few
+dozen; each costs a step of Python, so a body of nothing else would burn over a second a MB
+(on the event loop, for the async client)."""
 # In scan data, FF starts a marker unless 00 (a stuffed FF), a restart marker or another FF follows.
 _MARKER_IN_SCAN: Final = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")
 _NOT_FF: Final = re.compile(rb"[^\xff]")
@@ -63,7 +62,7 @@ class ImageScan:
         self._in_entropy = False
         self._after_ff = False
         self._seen_chunks = 0
-        self._small_parts = 0
+        self._markers = 0
 
     def feed(self, chunk: bytes) -> None:
         self.size += len(chunk)
@@ -97,11 +96,6 @@ class ImageScan:
             raise ImageRejected("it is cut short (the image does not end)")
         return ScannedImage(self.mime_type, self.width, self.height, self.size)
 
-    def _count_small_part(self, kind: str, parts: str) -> None:
-        self._small_parts += 1
-        if self._small_parts > MAX_SMALL_PARTS:
-            raise ImageRejected(f"its {kind} structure is broken (more than {MAX_SMALL_PARTS:,} {parts})")
-
     def _expect(self, need: int, step: Callable[[bytes], None]) -> None:
         self._need, self._step = need, step
 
@@ -133,8 +127,6 @@ class ImageScan:
     def _png_chunk_header(self, data: bytes) -> None:
         length, kind = struct.unpack(">I4s", data)
         self._seen_chunks += 1
-        if length < SMALL_CHUNK:
-            self._count_small_part("PNG", "small chunks")
         if self._seen_chunks == 1:
             if kind != b"IHDR" or length != 13:
                 raise ImageRejected("its PNG header is missing")
@@ -160,7 +152,9 @@ class ImageScan:
         self._expect(1, self._jpeg_marker)
 
     def _jpeg_marker(self, data: bytes) -> None:
-        self._count_small_part("JPEG", "markers")
+        self._markers += 1
+        if self._markers > MAX_JPEG_MARKERS:
+            raise ImageRejected(f"its JPEG structure is broken (more than {MAX_JPEG_MARKERS:,} markers)")
         marker = data[0]
         if marker == 0xFF:  # fill byte before a marker
             return

@@ -6,7 +6,6 @@ from __future__ import annotations
 import itertools
 import string
 import struct
-import zlib
 from typing import Any
 
 import pytest
@@ -213,11 +212,6 @@ def test_the_scanner_refuses_an_image_cut_short(image: tuple[bytes, str, int, in
         _scan(data[: keep % len(data)], []).finish()
 
 
-def _png_chunk(kind: bytes, body: bytes) -> bytes:
-    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-
-
-PNG_START = png_bytes(1, 1)[: 8 + 25]  # the signature and IHDR
 MEGABYTE = 1024 * 1024
 
 
@@ -227,11 +221,10 @@ MEGABYTE = 1024 * 1024
         b"\xff\xd8" + b"\xff" * MEGABYTE,  # fill bytes
         b"\xff\xd8" + b"\xff\x01" * (MEGABYTE // 2),  # standalone markers
         b"\xff\xd8" + b"\xff\xfe\x00\x02" * (MEGABYTE // 4),  # empty comments
-        PNG_START + _png_chunk(b"tEXt", b"") * (MEGABYTE // 12),  # empty chunks
     ],
-    ids=["jpeg-fill-bytes", "jpeg-standalone-markers", "jpeg-empty-segments", "png-empty-chunks"],
+    ids=["fill-bytes", "standalone-markers", "empty-segments"],
 )
-def test_the_scanner_refuses_a_body_of_nothing_but_structure(body: bytes) -> None:
+def test_the_scanner_refuses_a_jpeg_of_nothing_but_markers(body: bytes) -> None:
     # Each such step costs Python a microsecond or more: a megabyte of them burnt over a second,
     # on the event loop for the async client. Real images have a few dozen.
     with pytest.raises(ImageRejected, match="structure is broken \\(more than 4,096"):

@@ -40,6 +40,8 @@ from .redaction import Redactor, clip
 TRACE_HEADER: Final = "x-siliconcloud-trace-id"
 MESSAGE_LIMIT: Final = 300
 """Characters of an API message kept in an error (after redaction): enough to read, never a flood."""
+TRACE_ID_LIMIT: Final = 120
+"""Characters of a trace id kept (real ones are about 30)."""
 CREATED_END: Final = 2**32
 """`created` is taken as Unix seconds below this (the year 2106); above it, as absent."""
 
@@ -132,9 +134,13 @@ def error_for(
 
 def _trace_id(headers: httpx.Headers, redact: Callable[[str], str]) -> str | None:
     # Redacted like the body: a server (or a proxy) that echoes the Authorization header back
-    # into its headers must not put the key into an error's text.
-    trace_id = headers.get(TRACE_HEADER)
-    return redact(trace_id) if trace_id else trace_id
+    # into its headers must not put the key into an error's text. Then cut: a header may be
+    # as long as a server likes, and this one goes into every error's text.
+    trace_id: str | None = headers.get(TRACE_HEADER)
+    if not trace_id:
+        return trace_id
+    trace_id = redact(trace_id)
+    return trace_id if len(trace_id) <= TRACE_ID_LIMIT else clip(trace_id, TRACE_ID_LIMIT)
 
 
 def _what_it_said(content: bytes, encoding: str) -> tuple[str, int | None]:

@@ -7,7 +7,8 @@ errors, and what to do with the images.
 
 from __future__ import annotations
 
-from typing import Self, Unpack
+from types import ModuleType
+from typing import Any, Self, Unpack
 
 import httpx
 
@@ -37,6 +38,18 @@ from .types import Model
 _PARSE_ERRORS = (ValueError, KeyError, TypeError, AttributeError, RecursionError)
 """What the generated parsers raise on a body that breaks the spec (`json` raises RecursionError
 on deeply nested arrays, e.g. a 200 body of 100,000 `[`)."""
+
+# Each generated endpoint's `sync_detailed` is `_get_kwargs`, the request, `_build_response`: the
+# SDK makes the same three steps so that only an error of parsing the answer reads "answered 200
+# ... may be billed"; one raised building the request (or by a caller's http_client hook) stays
+# what it was, since nothing was sent or answered.
+
+
+def _parsed(endpoint: ModuleType, client: Client, response: httpx.Response) -> Any:
+    try:
+        return endpoint._build_response(client=client, response=response)
+    except _PARSE_ERRORS as exc:
+        raise malformed(type(exc).__name__) from None
 
 
 class SiliconFlow(Configured):
@@ -109,13 +122,13 @@ class SiliconFlow(Configured):
         return _download.fetch(self._downloads, url, self.limits, observe)
 
     def _generate(self, prepared: Prepared, body: ImageGenerationRequest) -> Generation:
+        request = create_image_generation._get_kwargs(body=body)
         started = self.clock.monotonic()
         try:
-            response = create_image_generation.sync_detailed(client=self._generated, body=body)
+            answer = self._api.request(**request)
         except httpx.HTTPError as exc:
             raise self._no_answer(exc, started) from None
-        except _PARSE_ERRORS as exc:
-            raise malformed(type(exc).__name__) from None
+        response = _parsed(create_image_generation, self._generated, answer)
         return Generation(fetch=self._fetch, **self._facts(prepared, response))
 
 
@@ -165,14 +178,13 @@ class Models:
     def list(self) -> list[Model]:
         """`GET /models?type=image`, each model with what the spec's table says of it."""
         client = self._client
+        request = list_models._get_kwargs(type_="image")
         started = client.clock.monotonic()
         try:
-            response = list_models.sync_detailed(client=client._generated, type_="image")
+            answer = client._api.request(**request)
         except httpx.HTTPError as exc:
             raise client._no_answer(exc, started) from None
-        except _PARSE_ERRORS as exc:
-            raise malformed(type(exc).__name__) from None
-        return client._models(response)
+        return client._models(_parsed(list_models, client._generated, answer))
 
 
 class AsyncSiliconFlow(Configured):
@@ -234,13 +246,13 @@ class AsyncSiliconFlow(Configured):
         return await _download.afetch(self._downloads, url, self.limits, observe)
 
     async def _generate(self, prepared: Prepared, body: ImageGenerationRequest) -> AsyncGeneration:
+        request = create_image_generation._get_kwargs(body=body)
         started = self.clock.monotonic()
         try:
-            response = await create_image_generation.asyncio_detailed(client=self._generated, body=body)
+            answer = await self._api.request(**request)
         except httpx.HTTPError as exc:
             raise self._no_answer(exc, started) from None
-        except _PARSE_ERRORS as exc:
-            raise malformed(type(exc).__name__) from None
+        response = _parsed(create_image_generation, self._generated, answer)
         return AsyncGeneration(fetch=self._fetch, **self._facts(prepared, response))
 
 
@@ -283,11 +295,10 @@ class AsyncModels:
     async def list(self) -> list[Model]:
         """As `SiliconFlow.models.list`."""
         client = self._client
+        request = list_models._get_kwargs(type_="image")
         started = client.clock.monotonic()
         try:
-            response = await list_models.asyncio_detailed(client=client._generated, type_="image")
+            answer = await client._api.request(**request)
         except httpx.HTTPError as exc:
             raise client._no_answer(exc, started) from None
-        except _PARSE_ERRORS as exc:
-            raise malformed(type(exc).__name__) from None
-        return client._models(response)
+        return client._models(_parsed(list_models, client._generated, answer))

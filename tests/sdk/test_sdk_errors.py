@@ -233,6 +233,45 @@ def test_no_piece_of_the_key_reaches_an_error_through_the_trace_id_header(
     assert (caught.value.trace_id or "").startswith("ti-Bearer ")
 
 
+@pytest.mark.parametrize("status", [200, 429])
+def test_a_trace_id_is_cut_short(make_client: Callable[..., SiliconFlow], api: FakeApi, status: int) -> None:
+    trace = {"x-siliconcloud-trace-id": "ti-" + "x" * 20_000}
+    body = json.dumps({**GOOD, "seed": "not a seed"}) if status == 200 else '{"message": "slow down"}'
+    api.answers = [httpx.Response(status, content=body.encode(), headers=trace)]
+    with pytest.raises(SiliconFlowError) as caught:
+        make_client(max_retries=0).images.generate(model=QWEN, prompt="a fox")
+    trace_id = getattr(caught.value, "trace_id", None)
+    assert trace_id is not None and trace_id.startswith("ti-xxx") and len(trace_id) <= 120
+    assert len(str(caught.value)) < 1000
+
+
+@pytest.mark.parametrize("hook", ["request", "response"])
+def test_a_callers_hook_that_raises_is_theirs_not_a_malformed_answer(api: FakeApi, hook: str) -> None:
+    def broken(_: object) -> None:
+        raise ValueError("the caller's own bug")
+
+    with httpx.Client(transport=api.transport, event_hooks={hook: [broken]}) as http:
+        client = SiliconFlow(api_key=KEY, http_client=http)
+        with pytest.raises(ValueError, match="the caller's own bug") as caught:
+            client.images.generate(model=QWEN, prompt="a fox")
+        assert not isinstance(caught.value, SiliconFlowError)
+        with pytest.raises(ValueError, match="the caller's own bug"):
+            client.models.list()
+
+
+@pytest.mark.anyio
+async def test_a_callers_hook_that_raises_is_theirs_not_a_malformed_answer_async(api: FakeApi) -> None:
+    async def broken(_: object) -> None:
+        raise TypeError("the caller's own bug")
+
+    async with httpx.AsyncClient(transport=api.transport, event_hooks={"request": [broken]}) as http:
+        client = AsyncSiliconFlow(api_key=KEY, http_client=http)
+        with pytest.raises(TypeError, match="the caller's own bug"):
+            await client.images.generate(model=QWEN, prompt="a fox")
+        with pytest.raises(TypeError, match="the caller's own bug"):
+            await client.models.list()
+
+
 @pytest.mark.anyio
 async def test_no_piece_of_the_key_reaches_an_async_error(
     make_async_client: Callable[..., AsyncSiliconFlow], api: FakeApi

@@ -123,14 +123,15 @@ def remove_stale_parts(folder: Path, *, now: float | None = None) -> list[Path]:
     except OSError:
         return removed
     for entry in entries:
-        if not (entry.name.startswith(".") and entry.name.endswith(PART_SUFFIX)):
+        # Only this SDK's own: another tool's `.something.part` is that tool's to clean up.
+        own = _OWN_PART.match(entry.name)
+        if own is None:
             continue
         try:
             if not entry.is_file(follow_symlinks=False):
                 continue
-            pid = _writer(entry.name)
             old = now - entry.stat(follow_symlinks=False).st_mtime > STALE_AFTER
-            if old or pid is None or not _alive(pid):
+            if old or not _alive(int(own.group("pid"))):
                 os.unlink(entry.path)
                 removed.append(Path(entry.path))
         except OSError:
@@ -138,10 +139,11 @@ def remove_stale_parts(folder: Path, *, now: float | None = None) -> list[Path]:
     return removed
 
 
-def _writer(name: str) -> int | None:
-    parts = name.split(".")
-    # .<stem>.<pid>.<random>.part: the pid is third from the end.
-    return int(parts[-3]) if len(parts) >= 4 and parts[-3].isdigit() else None
+_OWN_PART: Final = re.compile(
+    r"\.(?P<stem>[A-Za-z0-9._-]+)\.(?P<pid>[0-9]{1,10})\.[a-z0-9_]{1,16}" + re.escape(PART_SUFFIX) + r"\Z"
+)
+"""The name `save_image` gives its `.part` file: `tempfile.mkstemp` with prefix `.<stem>.<pid>.`
+(a stem of `safe_name`'s characters) puts its own few characters before the suffix."""
 
 
 def _alive(pid: int) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import builtins
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from siliconflow_models import ModelCapabilities
@@ -19,7 +19,8 @@ class GeneratedImage:
     """Its place in the generation, from 0."""
     # builtins.bytes: the `bytes` property below shadows the name in the class body, so a plain
     # `bytes` annotation made typing.get_type_hints() (and pydantic) fail on this class.
-    data: builtins.bytes | None = None
+    # Not in repr: an image is a few MB, and a repr goes into logs and tracebacks.
+    data: builtins.bytes | None = field(default=None, repr=False)
     mime_type: str | None = None
     width: int | None = None
     height: int | None = None

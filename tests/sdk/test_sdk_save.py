@@ -4,6 +4,7 @@ atomically, never over another, with the generation record inside."""
 from __future__ import annotations
 
 import json
+import os
 import time
 import typing
 from collections.abc import Callable
@@ -15,7 +16,7 @@ from PIL import Image
 from sdk_support import CREATED, IMAGE_URL, FakeApi, answer, jpeg_bytes, png_bytes
 
 from siliconflow_images import AsyncSiliconFlow, GeneratedImage, Generation, ImageFailure, Model, SiliconFlow
-from siliconflow_images.files import read_record
+from siliconflow_images.files import read_record, remove_stale_parts
 
 KOLORS = "Kwai-Kolors/Kolors"
 QWEN = "Qwen/Qwen-Image"
@@ -180,6 +181,34 @@ def test_record_false_saves_the_bytes_as_downloaded(
     (path,) = client.images.generate(model=QWEN, prompt="a fox").save(tmp_path, record=False)
     assert path.read_bytes() == png
     assert read_record(path) is None
+
+
+def test_only_this_sdks_own_part_files_are_removed_as_stale(tmp_path: Path) -> None:
+    dead = 999_999_999  # no such process
+    ours = tmp_path / f".20250101-000000_Qwen_Qwen-Image_seed1.{dead}.k2x_9abc.part"
+    others = [
+        tmp_path / ".download.part",  # a browser's, a sync tool's: no pid of ours in it
+        tmp_path / ".video.mp4.part",
+        tmp_path / f".notes.{dead}.part",
+        tmp_path / f".a b.{dead}.abcdefgh.part",  # no stem of safe_name's
+    ]
+    for path in [ours, *others]:
+        path.write_bytes(b"half")
+    assert remove_stale_parts(tmp_path) == [ours]
+    assert all(path.exists() for path in others)
+    running = tmp_path / f".stem.{os.getpid()}.abcdefgh.part"
+    running.write_bytes(b"being written")
+    assert remove_stale_parts(tmp_path) == [] and running.exists()
+    assert remove_stale_parts(tmp_path, now=time.time() + 2 * 3600) == [running]
+
+
+def test_a_generated_images_repr_leaves_its_bytes_out(client: SiliconFlow, api: FakeApi) -> None:
+    api.images[IMAGE_URL] = png_bytes(200, 200)
+    (image,) = client.images.generate(model=QWEN, prompt="a fox").download()
+    assert image.data is not None and len(image.data) > 500
+    shown = repr(image)
+    assert "data=" not in shown and "\\x" not in shown and len(shown) < 300
+    assert "width=200" in shown
 
 
 def test_saving_never_overwrites_a_file(client: SiliconFlow, api: FakeApi, tmp_path: Path) -> None:

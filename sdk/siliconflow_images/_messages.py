@@ -143,6 +143,10 @@ def malformed(reason: str, status_code: int, trace_id: str | None) -> str:
     )
 
 
+def unsendable(field: str) -> str:
+    return f"`{field}` holds a lone surrogate, which is not text that can be sent."
+
+
 def refused(model: str, problems: Sequence[str]) -> str:
     lead = "The request was refused before sending" + (f" ({model})" if model.strip() else "")
     return f"{lead}:\n- " + "\n- ".join(problems) + f"\n{NOTHING_SENT}"

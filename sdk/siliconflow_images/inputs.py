@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Final, TypeAlias
 
 from ._imagescan import sniff
-from ._messages import human_size
+from ._messages import human_size, unsendable
 from ._urls import http_host
 from .config import ImageLimits
-from .redaction import clip
+from .redaction import clip, sendable
 
 ImageInput: TypeAlias = bytes | os.PathLike[str] | str
 """An input image: its bytes, a local file (`pathlib.Path`), an http(s) URL or a data URI."""
@@ -47,10 +47,8 @@ def prepare(field: str, raw: ImageInput, limits: ImageLimits) -> PreparedInput:
     if not isinstance(raw, str):
         raise InputRefused(f"`{field}` must be {FORMS}, not {type(raw).__name__}.")
     text = raw.strip()
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        raise InputRefused(f"`{field}` holds a lone surrogate, which is not text that can be sent.") from None
+    if not sendable(text):
+        raise InputRefused(unsendable(field))
     if text[:5].lower() == "data:":
         return _from_data_uri(field, text, limits)
     if text[:7].lower() == "http://" or text[:8].lower() == "https://":

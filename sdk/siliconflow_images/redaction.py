@@ -58,6 +58,18 @@ class Redactor:
         return "".join(out)
 
 
+def sendable(text: str) -> bool:
+    """Whether `text` encodes as UTF-8: a lone surrogate (half a character, e.g. from a broken copy
+    and paste) does not, and httpx would fail on it while encoding the body, after every check."""
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def clip(text: str, limit: int) -> str:
     """`text` on one line, cut to `limit` characters with an ellipsis (redact first, then clip)."""
     flat = " ".join(text.split())

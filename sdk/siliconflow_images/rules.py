@@ -24,7 +24,7 @@ from ._messages import SDK_WORDING, Wording
 from .catalog import models_for, size_for_aspect
 from .config import DEFAULT_LIMITS, ImageLimits
 from .errors import RequestRefusedError
-from .redaction import clip
+from .redaction import clip, sendable
 
 LISTED: Final = 20
 """Model names shown at most in one refusal."""
@@ -33,25 +33,6 @@ LISTED: Final = 20
 def given(options: Mapping[str, object]) -> dict[str, Any]:
     """The options the caller actually set (None means 'the model's default')."""
     return {name: value for name, value in options.items() if value is not None}
-
-
-def check(
-    task: Task,
-    model: str,
-    prompt: str,
-    options: Mapping[str, object],
-    *,
-    site: Site | None = None,
-    available: Collection[str] | None = None,
-    limits: ImageLimits = DEFAULT_LIMITS,
-    wording: Wording = SDK_WORDING,
-) -> None:
-    """Raise `RequestRefusedError` naming every problem at once, or return if there is none."""
-    found = problems(
-        task, model, prompt, options, site=site, available=available, limits=limits, wording=wording
-    )
-    if found:
-        raise refusal(model, found)
 
 
 def refusal(model: str, found: list[str]) -> RequestRefusedError:
@@ -93,7 +74,7 @@ def problems(
                 f"`{name}` is {len(text):,} characters long; at most {limits.max_prompt_chars:,} are sent."
             )
     caps = MODELS.get(model)
-    if caps is not None and _task_fits(task, caps):
+    if caps is not None and _wrong_task(task, caps) is None:  # else the only problem is the task
         found.extend(_value_problems(caps, sent))
     found.extend(_range_problems(model, prompt, {k: v for k, v in sent.items() if k not in IMAGE_FIELDS}))
     return found
@@ -133,10 +114,13 @@ def _name_problems(
     return tuple(found)
 
 
-def _task_fits(task: Task, caps: ModelCapabilities) -> bool:
-    return not (task == "text-to-image" and caps.task == "edit") and not (
-        task == "edit" and not caps.accepts("image")
-    )
+def _wrong_task(task: Task, caps: ModelCapabilities) -> Task | None:
+    """The task the model does instead of `task`, or None when it does `task`."""
+    if task == "text-to-image" and caps.task == "edit":
+        return "edit"
+    if task == "edit" and not caps.accepts("image"):
+        return "text-to-image"
+    return None
 
 
 def _availability(
@@ -171,12 +155,13 @@ def _table_problems(
     task: Task, caps: ModelCapabilities, names: Collection[str], site: Site | None, wording: Wording
 ) -> list[str]:
     model = caps.name
-    if task == "text-to-image" and caps.task == "edit":
+    instead = _wrong_task(task, caps)
+    if instead == "edit":
         return [
             f"`model` {model} edits existing images and needs `image`: use {wording.edit} instead, "
             f"or pick a text-to-image model ({_names('text-to-image', site)})."
         ]
-    if task == "edit" and not caps.accepts("image"):
+    if instead == "text-to-image":
         return [
             f"`model` {model} makes images from text only and takes no `image`: use {wording.generate}, "
             f"or pick an edit model ({_names('edit', site)})."
@@ -214,16 +199,10 @@ def _value_problems(caps: ModelCapabilities, sent: Mapping[str, Any]) -> list[st
 
 def _range_problems(model: str, prompt: str, sent: Mapping[str, Any]) -> list[str]:
     """Mistyped or out-of-range values, judged by the generated request model as the wire sees them."""
-    # A lone surrogate (half a character, e.g. from a broken copy and paste) cannot be sent as
-    # UTF-8: httpx would fail while encoding the body, after the checks, as if the API had.
     texts = (("model", model), ("prompt", prompt), *sent.items())
-    broken = [
-        name
-        for name, value in texts
-        if isinstance(value, str) and not value.isascii() and not _is_unicode_text(value)
-    ]
+    broken = [name for name, value in texts if isinstance(value, str) and not sendable(value)]
     if broken:
-        return [f"`{name}` holds a lone surrogate, which is not text that can be sent." for name in broken]
+        return [_messages.unsendable(name) for name in broken]
     found = []
     values = dict(sent)
     for name, kind in _ENUM_FIELDS.items():
@@ -259,15 +238,6 @@ _ENUM_FIELDS: Final = {
     if isinstance(info.annotation, type) and issubclass(info.annotation, enum.Enum)
 }
 """Request fields whose values are a fixed list (output_format), by name."""
-
-
-def _is_unicode_text(text: str) -> bool:
-    """Whether `text` encodes as UTF-8 (no lone surrogates)."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _names(task: Task, site: Site | None) -> str:

@@ -45,11 +45,13 @@ STALE_AFTER: Final = 3600.0
 """A `.part` file this old, or whose writer is gone, is left over from a crash."""
 
 
-def file_stem(model: str, seed: int, when: datetime, index: int | None = None) -> str:
-    """e.g. 20250101-093000_Kwai-Kolors_Kolors_seed42_2: when, which model, which seed (and which of a batch)."""
-    suffix = f"_{index}" if index is not None else ""
+def file_stem(model: str, seed: int, when: datetime) -> str:
+    """e.g. 20250101-093000_Kwai-Kolors_Kolors_seed42: when, which model, which seed.
+
+    `Generation.save` adds `_<n>` for each image of a batch.
+    """
     # Cut like the model's name: the spec bounds a seed from above only, and a file name has 255 bytes.
-    return f"{when:%Y%m%d-%H%M%S}_{safe_name(model, 'model')}_seed{str(seed)[:24]}{suffix}"
+    return f"{when:%Y%m%d-%H%M%S}_{safe_name(model, 'model')}_seed{str(seed)[:24]}"
 
 
 def safe_name(text: str, fallback: str = "image") -> str:
@@ -191,7 +193,7 @@ def with_record(data: bytes, mime_type: str, record: Mapping[str, Any]) -> bytes
 
 
 _JPEG_PART: Final = 65000
-_JPEG_RECORD: Final = re.compile(rb"^siliconflow-record (\d{1,4})/(\d{1,4}):")
+_JPEG_RECORD: Final = re.compile(re.escape(RECORD_KEY.encode()) + rb"-record (\d{1,4})/(\d{1,4}):")
 
 
 def _after_app_segments(data: bytes) -> int:

@@ -79,7 +79,7 @@ class _GenerationFacts:
         }
 
     def _stem(self, image: GeneratedImage, stem: str | None) -> str:
-        base = safe_name(stem) if stem else file_stem(self.model, self.seed, self.made_at.astimezone(), None)
+        base = safe_name(stem) if stem else file_stem(self.model, self.seed, self.made_at.astimezone())
         return f"{base}_{image.index + 1}" if len(self.images) > 1 else base
 
     def _keep(self, image: GeneratedImage, fetched: Fetched) -> None:

@@ -18,7 +18,3 @@ def path() -> Path:
     if packaged.is_file():
         return Path(str(packaged))
     return Path(__file__).resolve().parents[2] / "openapi" / NAME
-
-
-def text() -> str:
-    return path().read_text(encoding="utf-8")

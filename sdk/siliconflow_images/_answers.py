@@ -105,7 +105,7 @@ def error_for(
     said, code = _what_it_said(body, response.encoding or "utf-8")
     message = clip(redact(said), MESSAGE_LIMIT) if said else None
     status_code = response.status_code
-    retry_after = _retry_after(response) if status_code in (429, 503) else None
+    retry_after = _retry_after(response) if status_code == 429 else None  # only a 429's error says it
     trace_id = _trace_id(response.headers, redact)
     retries = retries_of(response)
     explanation = _messages.status(

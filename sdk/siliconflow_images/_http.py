@@ -13,6 +13,7 @@ both then use.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
@@ -40,7 +41,9 @@ ANSWER_LIMIT: Final = 1024 * 1024
 BACKOFF_FACTOR: Final = 0.5
 
 
+@functools.cache
 def user_agent() -> str:
+    # Cached: a metadata lookup reads the installed distributions' files, on every client built.
     try:
         return f"siliconflow-images/{version('siliconflow-images')}"
     except PackageNotFoundError:

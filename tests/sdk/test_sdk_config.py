@@ -18,6 +18,7 @@ from siliconflow_images import (
     RequestRefusedError,
     SiliconFlow,
     SiliconFlowError,
+    _http,
 )
 
 QWEN = "Qwen/Qwen-Image"
@@ -361,3 +362,22 @@ def test_no_siliconflow_variable_of_the_developer_reaches_a_test() -> None:
     import os
 
     assert [name for name in os.environ if name.startswith("SILICONFLOW_")] == []
+
+
+def test_the_user_agent_is_looked_up_once(monkeypatch: pytest.MonkeyPatch, api: FakeApi) -> None:
+    looked_up: list[str] = []
+
+    def version(name: str) -> str:
+        looked_up.append(name)
+        return "9.9"
+
+    _http.user_agent.cache_clear()
+    monkeypatch.setattr(_http, "version", version)
+    try:
+        for _ in range(3):
+            with SiliconFlow(api_key=KEY, transport=api.transport) as client:
+                _generate(client)
+        assert looked_up == ["siliconflow-images"]
+        assert api.requests[-1].headers["User-Agent"] == "siliconflow-images/9.9"
+    finally:
+        _http.user_agent.cache_clear()

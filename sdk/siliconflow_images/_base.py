@@ -37,7 +37,8 @@ def _retry_settings(max_retries: int, retry_budget: float) -> tuple[int, float]:
 
 
 class Configured:
-    """What both clients share: settings, the rules, and reading answers. No I/O here."""
+    """The base of `SiliconFlow` and `AsyncSiliconFlow`: the settings (argument, environment,
+    default), `with_options()`, and turning a call into a request and an answer into facts."""
 
     def __init__(
         self,

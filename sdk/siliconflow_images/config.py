@@ -1,7 +1,8 @@
 """Where a client's settings come from: an argument first, then the environment, then a default.
 
-The default host is the spec's first site; every other number here is a choice of this SDK
-(timeouts, retries, limits on what it downloads and sends), not a fact of the API.
+The default host is the spec's first site, and IMAGE_URL_LIFETIME is the API's (its spec says
+so); every other number here is a choice of this SDK (timeouts, retries, limits on what it
+downloads and sends), not a fact of the API.
 """
 
 from __future__ import annotations

@@ -1,14 +1,16 @@
 """Checking an image's bytes as they arrive, without decoding them.
 
 A PNG is a signature and a run of chunks (IHDR first, IEND last); a JPEG is a run of marker
-segments, then entropy-coded data up to EOI. Walking that structure as chunks arrive tells
-the format and the pixel count from the header, before anything decodes a pixel, and where
-the image ends, so a byte after the end, a body past the byte cap or a header claiming a
-gigapixel stops the download at once.
+segments, then entropy-coded data up to EOI; a WebP is a RIFF container of chunks, its length
+given up front. Walking that structure as chunks arrive tells the format and the pixel count
+from the header, before anything decodes a pixel, and where the image ends, so a byte after the
+end, a body past the byte cap or a header claiming a gigapixel stops the download at once.
+Downloads take PNG and JPEG (what SiliconFlow sends); input images WebP too.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import struct
 from collections.abc import Callable
@@ -32,6 +34,16 @@ _MARKER_IN_SCAN: Final = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")
 _NOT_FF: Final = re.compile(rb"[^\xff]")
 
 
+INPUT_FORMATS: Final = {"image/png": "PNG", "image/jpeg": "JPEG", "image/webp": "WebP"}
+"""The formats SiliconFlow takes as input images, by MIME type."""
+INPUT_FORMAT_NAMES: Final = (
+    ", ".join(list(INPUT_FORMATS.values())[:-1]) + " or " + list(INPUT_FORMATS.values())[-1]
+)
+_OTHER_FORMATS: Final = ((b"GIF87a", "GIF"), (b"GIF89a", "GIF"), (b"II*\x00", "TIFF"), (b"MM\x00*", "TIFF"))
+_WEBP_SIZE_BYTES: Final = {b"VP8 ": 10, b"VP8L": 5, b"VP8X": 10}
+"""The chunks that say a WebP's size, and how many of their first bytes do."""
+
+
 class ImageRejected(ValueError):
     """The bytes are not an acceptable image; the message says why, in words."""
 
@@ -47,9 +59,11 @@ class ScannedImage:
 class ImageScan:
     """Feed it an image's bytes in any chunks; it raises `ImageRejected` the moment they go wrong."""
 
-    def __init__(self, *, max_bytes: int, max_pixels: int) -> None:
+    def __init__(self, *, max_bytes: int, max_pixels: int, webp: bool = False) -> None:
         self.max_bytes = max_bytes
         self.max_pixels = max_pixels
+        self.webp = webp
+        """Whether WebP is accepted too (input images), besides PNG and JPEG (downloads)."""
         self.size = 0
         self.mime_type: str | None = None
         self.width = 0
@@ -63,6 +77,7 @@ class ImageScan:
         self._after_ff = False
         self._seen_chunks = 0
         self._markers = 0
+        self._riff_left = 0  # a WebP's bytes not walked yet
 
     def feed(self, chunk: bytes) -> None:
         self.size += len(chunk)
@@ -71,13 +86,13 @@ class ImageScan:
         view = memoryview(chunk)
         position = 0
         while position < len(view):
-            if self.ended:
-                raise ImageRejected("bytes follow the end of the image")
-            if self._skip:
+            if self._skip:  # before `ended`: a WebP ends once its last chunk is skipped
                 taken = min(self._skip, len(view) - position)
                 self._skip -= taken
                 position += taken
                 continue
+            if self.ended:
+                raise ImageRejected("bytes follow the end of the image")
             if self._in_entropy:
                 position = self._scan_entropy(view, position)
                 continue
@@ -92,7 +107,7 @@ class ImageScan:
     def finish(self) -> ScannedImage:
         if self.size == 0:
             raise ImageRejected("it is empty")
-        if not self.ended or self.mime_type is None:
+        if not self.ended or self._skip or self.mime_type is None:
             raise ImageRejected("it is cut short (the image does not end)")
         return ScannedImage(self.mime_type, self.width, self.height, self.size)
 
@@ -115,12 +130,14 @@ class ImageScan:
         elif data == JPEG_START:
             self.mime_type = "image/jpeg"
             self._expect(1, self._jpeg_marker_start)
+        elif data == b"RI" and self.webp:
+            self._expect(10, self._riff_header)
         else:
-            raise ImageRejected(_what_it_is(data))
+            raise ImageRejected(_what_it_is(data, self.webp))
 
     def _png_signature_rest(self, data: bytes) -> None:
         if data != PNG_SIGNATURE[2:]:
-            raise ImageRejected("its bytes are not a PNG or JPEG image")
+            raise ImageRejected(_what_it_is(b"", self.webp))
         self._expect(8, self._png_chunk_header)
 
     # PNG: length, type, data, CRC; IHDR first, IEND last.
@@ -144,6 +161,59 @@ class ImageScan:
 
     def _png_end(self, data: bytes) -> None:
         self.ended = True
+
+    # WebP: "RIFF", the length of the rest, "WEBP", then chunks (type, length, data, a pad byte
+    # after odd data); VP8X, VP8 or VP8L says the size.
+    def _riff_header(self, data: bytes) -> None:
+        length, kind = struct.unpack("<I4s", data[2:])
+        if data[:2] != b"FF" or kind != b"WEBP":
+            raise ImageRejected(_what_it_is(b"RIFF", self.webp))
+        if length < 4 + 8:
+            raise ImageRejected("its WebP structure is broken")
+        self.mime_type = "image/webp"
+        self._riff_left = length - 4
+        self._expect(8, self._webp_chunk)
+
+    def _webp_chunk(self, data: bytes) -> None:
+        kind, length = struct.unpack("<4sI", data)
+        padded = length + (length & 1)
+        self._riff_left -= 8 + padded
+        if self._riff_left < 0:
+            raise ImageRejected("its WebP structure is broken (a chunk runs past the end)")
+        need = _WEBP_SIZE_BYTES.get(kind, 0) if not self.width else 0
+        if not need:
+            self._skip = padded
+            self._next_webp_chunk()
+        elif length < need:
+            raise ImageRejected("its WebP header is broken")
+        else:
+            self._expect(need, functools.partial(self._webp_size, kind, padded - need))
+
+    def _webp_size(self, kind: bytes, rest: int, data: bytes) -> None:
+        if kind == b"VP8X":
+            width = 1 + int.from_bytes(data[4:7], "little")
+            height = 1 + int.from_bytes(data[7:10], "little")
+        elif kind == b"VP8L":
+            if data[0] != 0x2F:
+                raise ImageRejected("its WebP header is broken")
+            bits = int.from_bytes(data[1:5], "little")
+            width, height = (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
+        else:
+            if data[3:6] != b"\x9d\x01\x2a":
+                raise ImageRejected("its WebP header is broken")
+            width = int.from_bytes(data[6:8], "little") & 0x3FFF
+            height = int.from_bytes(data[8:10], "little") & 0x3FFF
+        self._size_from_header(width, height)
+        self._skip = rest
+        self._next_webp_chunk()
+
+    def _next_webp_chunk(self) -> None:
+        if self._riff_left:
+            self._expect(8, self._webp_chunk)
+        elif not self.width:
+            raise ImageRejected("it ends before saying its size")
+        else:
+            self.ended = True
 
     # JPEG: marker segments (FF xx, length), a frame header with the size, scans up to EOI.
     def _jpeg_marker_start(self, data: bytes) -> None:
@@ -214,23 +284,23 @@ class ImageScan:
         return found.end()
 
 
-def _what_it_is(head: bytes) -> str:
+def _what_it_is(head: bytes, webp: bool) -> str:
     lowered = head.lstrip().lower()
     if lowered.startswith((b"<!doc", b"<html", b"<?xml", b"<")):
         return "it is a web page, not an image"
     if lowered.startswith((b"{", b"[")):
         return "it is JSON, not an image"
-    if head.startswith((b"RI", b"GI", b"BM")):
-        return "it is not a PNG or JPEG, the formats SiliconFlow sends"
-    return "its bytes are not a PNG or JPEG image"
+    if not webp:
+        if head.startswith((b"RI", b"GI", b"BM")):
+            return "it is not a PNG or JPEG, the formats SiliconFlow sends"
+        return "its bytes are not a PNG or JPEG image"
+    return f"its bytes are not an image ({INPUT_FORMAT_NAMES})"
 
 
-def sniff(head: bytes) -> str | None:
-    """The MIME type an input image's first bytes announce (PNG, JPEG or WebP), or None."""
-    if head.startswith(PNG_SIGNATURE):
-        return "image/png"
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp"
-    return None
+def other_format(data: bytes) -> str | None:
+    """The name of another image format `data` is whole, when its signature says so (GIF, BMP, TIFF)."""
+    found = next((name for signature, name in _OTHER_FORMATS if data.startswith(signature)), None)
+    # "BM" alone starts plenty of text: a BMP also gives its own length next.
+    if found is None and data[:2] == b"BM" and int.from_bytes(data[2:6], "little") == len(data):
+        found = "BMP"
+    return found

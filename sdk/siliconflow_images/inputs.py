@@ -1,7 +1,8 @@
 """Input images for an edit: bytes, a `pathlib.Path`, an http(s) URL or a data URI, checked before sending.
 
 What the API receives is the URL as given or a data URI. Bytes and files are judged by their
-content (PNG, JPEG or WebP), never by a name, and never past the size cap.
+content, never by a name, and never past the size cap: one complete PNG, JPEG or WebP image
+within the pixel cap (`check_image`, which front ends use for their own inputs too).
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, TypeAlias
 
-from ._imagescan import sniff
+from ._imagescan import INPUT_FORMAT_NAMES, INPUT_FORMATS, ImageRejected, ImageScan, other_format
 from ._messages import human_size, unsendable
 from ._urls import http_host
-from .config import ImageLimits
+from .config import DEFAULT_LIMITS, ImageLimits
 from .redaction import clip, sendable
 
 ImageInput: TypeAlias = bytes | os.PathLike[str] | str
@@ -27,8 +28,45 @@ _DATA_URI: Final = re.compile(r"^data:(?P<mime>[^;,]*)(?P<params>(?:;[^;,]*)*),(
 FORMS: Final = "bytes, a pathlib.Path, an http(s) URL or a data:image/...;base64 URI"
 
 
+__all__ = [
+    "FORMS",
+    "INPUT_FORMATS",
+    "ImageInput",
+    "ImageRejected",
+    "InputRefused",
+    "InputTooLarge",
+    "PreparedInput",
+    "check_image",
+    "decode_data_uri",
+    "prepare",
+]
+
+
 class InputRefused(ValueError):
     """An input image that will not be sent; the message names the field."""
+
+
+class InputTooLarge(InputRefused):
+    """An input image over `ImageLimits.max_input_bytes` (a front end may name its own setting)."""
+
+
+def check_image(data: bytes, limits: ImageLimits = DEFAULT_LIMITS) -> tuple[str, int, int]:
+    """(MIME type, width, height) of `data` if it is one complete PNG, JPEG or WebP image whose
+    header claims at most `limits.max_pixels`; else `ImageRejected` (a ValueError) saying why.
+
+    Judged from the structure alone (nothing decodes a pixel): half an image, bytes after its
+    end, or another format are refused. The size in bytes is the caller's to bound, before reading.
+    """
+    scan = ImageScan(max_bytes=len(data), max_pixels=limits.max_pixels, webp=True)
+    try:
+        scan.feed(data)
+        image = scan.finish()
+    except ImageRejected:
+        other = other_format(data) if scan.mime_type is None else None
+        if other is None:
+            raise
+        raise ImageRejected(f"it is a {other} image; convert it to {INPUT_FORMAT_NAMES}") from None
+    return image.mime_type, image.width, image.height
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +124,7 @@ def decode_data_uri(field: str, text: str, max_bytes: int) -> tuple[bytes, str]:
         raise InputRefused(f"`{field}` is a data URI of {clip(declared, 40)}, not of an image.")
     encoded = re.sub(r"\s+", "", match.group("data"))
     if len(encoded) * 3 // 4 > max_bytes:
-        raise InputRefused(f"`{field}` holds more than {human_size(max_bytes)}.")
+        raise InputTooLarge(f"`{field}` holds more than {human_size(max_bytes)}.")
     try:
         return base64.b64decode(encoded, validate=True), encoded
     except (binascii.Error, ValueError):
@@ -112,11 +150,16 @@ def _from_bytes(
     if not data:
         raise InputRefused(f"`{field}` ({where}) is empty.")
     if len(data) > limits.max_input_bytes:
-        raise InputRefused(
+        raise InputTooLarge(
             f"`{field}` ({where}) is over the {human_size(limits.max_input_bytes)} limit; send a smaller copy."
         )
-    mime = sniff(data[:16])
-    if mime is None:
-        raise InputRefused(f"`{field}` ({where}) is not a PNG, JPEG or WebP image.")
+    try:
+        mime, width, height = check_image(data, limits)
+    except ImageRejected as exc:
+        # Sent as it is, half an image or a GIF costs a call the API refuses, or worse, edits.
+        raise InputRefused(
+            f"`{field}` ({where}) is not a {INPUT_FORMAT_NAMES} image that can be sent: {exc}."
+        ) from None
     encoded = encoded if encoded is not None else base64.b64encode(data).decode("ascii")
-    return PreparedInput(f"data:{mime};base64,{encoded}", f"{where} ({mime}, {human_size(len(data))})")
+    summary = f"{where} ({mime}, {width}x{height}, {human_size(len(data))})"
+    return PreparedInput(f"data:{mime};base64,{encoded}", summary)

@@ -3,6 +3,7 @@ redactor lets no piece of a key through; the image scanner does not care how byt
 
 from __future__ import annotations
 
+import io
 import itertools
 import string
 import struct
@@ -11,6 +12,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from PIL import Image
 from sdk_support import FakeApi, jpeg_bytes, pieces, png_bytes
 
 from siliconflow_images import RequestRefusedError, SiliconFlow
@@ -234,3 +236,38 @@ def test_the_scanner_refuses_a_jpeg_of_nothing_but_markers(body: bytes) -> None:
 def test_the_scanner_takes_scan_data_of_nothing_but_stuffed_bytes() -> None:
     stuffed = b"\xff\xd8" + JPEG_FRAME + JPEG_SCAN + b"\xff\x00" * MEGABYTE + b"\xff\xd9"
     assert _scan(stuffed, list(range(0, len(stuffed), 65535))).finish().width == 16
+
+
+def _webp(lossless: bool) -> bytes:
+    buffer = io.BytesIO()
+    image = Image.new("RGBA", (33, 17), "red")
+    image.putalpha(Image.linear_gradient("L").resize((33, 17)))
+    image.save(buffer, "WEBP", lossless=lossless)
+    return buffer.getvalue()
+
+
+WEBPS = [_webp(lossless=False), _webp(lossless=True)]
+
+
+@PROPERTY
+@given(st.sampled_from(WEBPS), st.lists(st.integers(0, 10**6), max_size=12), st.integers(0, 10**6))
+def test_the_input_scanner_reads_a_webp_however_it_is_chunked(
+    data: bytes, cuts: list[int], keep: int
+) -> None:
+    def scan(body: bytes) -> ImageScan:
+        scanner = ImageScan(max_bytes=1 << 22, max_pixels=1 << 20, webp=True)
+        edges = [0, *sorted(cut % (len(body) + 1) for cut in cuts), len(body)]
+        for start, end in itertools.pairwise(edges):
+            scanner.feed(body[start:end])
+        return scanner
+
+    assert (scan(data).finish().mime_type, scan(data).finish().width) == ("image/webp", 33)
+    with pytest.raises(ImageRejected):
+        scan(data[: keep % len(data)]).finish()
+    with pytest.raises(ImageRejected, match="bytes follow the end"):
+        scan(data + b"x")
+
+
+def test_downloads_take_no_webp() -> None:
+    with pytest.raises(ImageRejected, match="not a PNG or JPEG, the formats SiliconFlow sends"):
+        ImageScan(max_bytes=1 << 22, max_pixels=1 << 20).feed(WEBPS[0])

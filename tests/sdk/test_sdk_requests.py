@@ -4,12 +4,14 @@ request sends nothing. Also the input image forms, aspect_ratio and models.list(
 from __future__ import annotations
 
 import base64
+import io
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from PIL import Image
 from sdk_support import CN, COM, KEY, FakeApi, jpeg_bytes, png_bytes
 
 from siliconflow_images import (
@@ -21,6 +23,7 @@ from siliconflow_images import (
     SiliconFlow,
     Wording,
 )
+from siliconflow_images.inputs import InputRefused, InputTooLarge, check_image, decode_data_uri, prepare
 from siliconflow_models import MODELS
 
 KOLORS = "Kwai-Kolors/Kolors"
@@ -346,6 +349,82 @@ def test_input_images_over_the_cap_are_refused(
         with pytest.raises(RequestRefusedError, match=r"limit|more than|at most"):
             client.images.edit(model=QWEN_EDIT, prompt="blue", image=image)
     assert api.requests == []
+
+
+def _webp(mode: str, **options: Any) -> bytes:
+    buffer = io.BytesIO()
+    image = Image.new(mode, (37, 21), "red")
+    if mode == "RGBA":  # alpha that varies: Pillow writes the extended (VP8X) form
+        image.putalpha(Image.linear_gradient("L").resize((37, 21)))
+    image.save(buffer, "WEBP", **options)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    "webp",
+    [_webp("RGB"), _webp("RGB", lossless=True), _webp("RGBA"), _webp("RGBA", lossless=True)],
+    ids=["lossy", "lossless", "lossy-alpha", "lossless-alpha"],
+)
+def test_a_webp_input_is_sent_with_its_size(client: SiliconFlow, api: FakeApi, webp: bytes) -> None:
+    result = client.images.edit(model=QWEN_EDIT, prompt="blue", image=webp)
+    assert api.bodies()[0]["image"] == _data_uri(webp, "image/webp")
+    assert result.parameters["image"].startswith("bytes (image/webp, 37x21,")
+    assert check_image(webp) == ("image/webp", 37, 21)
+
+
+INCOMPLETE = {
+    "half-a-jpeg": (jpeg_bytes()[: len(jpeg_bytes()) // 2], "cut short"),
+    "half-a-png": (png_bytes()[: len(png_bytes()) // 2], "cut short"),
+    "half-a-webp": (_webp("RGB")[:-10], "cut short"),
+    "a-png-and-more": (png_bytes() + b"tail", "bytes follow the end"),
+    "two-jpegs": (jpeg_bytes() + jpeg_bytes(), "bytes follow the end"),
+}
+
+
+@pytest.mark.parametrize(("image", "words"), INCOMPLETE.values(), ids=INCOMPLETE.keys())
+def test_an_input_image_that_is_not_one_whole_image_is_refused(
+    client: SiliconFlow, api: FakeApi, tmp_path: Path, image: bytes, words: str
+) -> None:
+    # Only the first bytes were looked at: half a JPEG went to the API, which may bill for it.
+    (tmp_path / "in.img").write_bytes(image)
+    for given in (image, tmp_path / "in.img", _data_uri(image)):
+        with pytest.raises(
+            RequestRefusedError, match=f"not a PNG, JPEG or WebP image that can be sent: .*{words}"
+        ):
+            client.images.edit(model=QWEN_EDIT, prompt="blue", image=given)
+    assert api.requests == []
+
+
+def test_an_input_image_over_the_pixel_cap_is_refused(
+    make_client: Callable[..., SiliconFlow], api: FakeApi
+) -> None:
+    client = make_client(limits=ImageLimits(max_pixels=100))
+    with pytest.raises(RequestRefusedError, match=r"16x12 pixels, more than the 100 allowed"):
+        client.images.edit(model=QWEN_EDIT, prompt="blue", image=png_bytes(16, 12))
+    assert api.requests == []
+
+
+def test_check_image_names_another_format_only_when_its_signature_is_whole() -> None:
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4)).save(buffer, "GIF")
+    with pytest.raises(ValueError, match="it is a GIF image; convert it to PNG, JPEG or WebP"):
+        check_image(buffer.getvalue())
+    for text in (b"GIF? no, just bytes", b"BMW 320i"):
+        with pytest.raises(ValueError, match=r"its bytes are not an image \(PNG, JPEG or WebP\)"):
+            check_image(text)
+
+
+def test_an_input_over_the_byte_cap_is_its_own_kind_of_refusal() -> None:
+    # A front end names its own setting for this case, without reading the sentence.
+    small = ImageLimits(max_input_bytes=10)
+    for raw in (png_bytes(), _data_uri(png_bytes())):
+        with pytest.raises(InputTooLarge):
+            prepare("image", raw, small)
+    with pytest.raises(InputTooLarge):
+        decode_data_uri("image", _data_uri(png_bytes()), 10)
+    with pytest.raises(InputRefused) as caught:
+        prepare("image", b"GIF89a" + bytes(20), ImageLimits())
+    assert not isinstance(caught.value, InputTooLarge)
 
 
 def test_files_are_not_read_for_a_request_that_is_refused(client: SiliconFlow, tmp_path: Path) -> None:

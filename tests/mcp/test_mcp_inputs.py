@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import io
 import os
+import struct
+import zlib
 from pathlib import Path
 
 import anyio
@@ -155,3 +157,65 @@ def test_only_formats_the_api_reads_are_accepted() -> None:
     Image.new("RGB", (8, 8)).save(buffer, "BMP")
     with pytest.raises(ValueError, match="BMP image; convert it"):
         sniff_image(buffer.getvalue())
+
+
+def _jpeg(size: tuple[int, int] = (64, 48)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, "blue").save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+def _png_claiming(width: int, height: int) -> bytes:
+    """A structurally whole PNG whose header claims `width` x `height` (its pixel data is not)."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b"")
+    )
+
+
+async def test_half_a_jpeg_is_refused(tmp_path: Path) -> None:
+    # Pillow's verify() does nothing for a JPEG: half of one went to the API as if whole.
+    jpeg = _jpeg()
+    (tmp_path / "allowed").mkdir()
+    (tmp_path / "allowed" / "half.jpg").write_bytes(jpeg[: len(jpeg) // 2])
+    assert "cut short" in await refused(tmp_path, str(tmp_path / "allowed" / "half.jpg"))
+    encoded = base64.b64encode(jpeg[: len(jpeg) // 2]).decode()
+    assert "cut short" in await refused(tmp_path, f"data:image/jpeg;base64,{encoded}")
+    assert await load(tmp_path, f"data:image/jpeg;base64,{base64.b64encode(jpeg).decode()}") == jpeg
+
+
+async def test_the_pixel_cap_is_the_sdks(tmp_path: Path) -> None:
+    # 6000x5000 is under Pillow's own cap (89 million pixels), over the SDK's 25 million.
+    (tmp_path / "allowed").mkdir()
+    (tmp_path / "allowed" / "huge.png").write_bytes(_png_claiming(6000, 5000))
+    message = await refused(tmp_path, str(tmp_path / "allowed" / "huge.png"))
+    assert "6000x5000 pixels, more than the 25,000,000 allowed" in message
+
+
+async def test_a_webp_is_taken(tmp_path: Path) -> None:
+    buffer = io.BytesIO()
+    Image.new("RGB", (30, 20), "green").save(buffer, "WEBP")
+    (tmp_path / "allowed").mkdir()
+    (tmp_path / "allowed" / "in.webp").write_bytes(buffer.getvalue())
+    assert await load(tmp_path, str(tmp_path / "allowed" / "in.webp")) == buffer.getvalue()
+    assert sniff_image(buffer.getvalue()) == ("image/webp", 30, 20)
+
+
+@pytest.mark.parametrize("raw", ["http://[abc/x.png", "https://[::1/x.png", "file://[x/y.png"])
+async def test_a_url_that_cannot_be_parsed_is_a_tool_error_listing_the_forms(
+    tmp_path: Path, raw: str
+) -> None:
+    # urlsplit raises ValueError("Invalid IPv6 URL") for these, which escaped as a bare error.
+    message = await refused(tmp_path, raw)
+    assert "is not a usable URL" in message and "data:image/...;base64 URI" in message
+
+
+async def test_a_data_uri_over_the_cap_names_the_setting(tmp_path: Path) -> None:
+    encoded = base64.b64encode(png_bytes((300, 300))).decode()
+    message = await refused(tmp_path, f"data:image/png;base64,{encoded}", max_input_bytes=100)
+    assert "SILICONFLOW_MAX_INPUT_BYTES" in message
+    assert "SILICONFLOW_MAX_INPUT_BYTES" not in await refused(tmp_path, "data:image/png;base64,@@@@")

@@ -193,9 +193,9 @@ class _Borrowed(httpx.BaseTransport):
             return self._transport.handle_request(request)
         self._key.apply(request)
         response = self._transport.handle_request(request)
-        if (refused := _unbounded(response)) is not None:
+        if (encoding := _encoding(response)) is not None:
             response.close()
-            raise refused
+            return _without_body(response, encoding)
         response.stream = _CappedAnswer(response.stream, response.status_code)  # type: ignore[arg-type]
         return response
 
@@ -210,22 +210,38 @@ class _AsyncBorrowed(httpx.AsyncBaseTransport):
             return await self._transport.handle_async_request(request)
         self._key.apply(request)
         response = await self._transport.handle_async_request(request)
-        if (refused := _unbounded(response)) is not None:
+        if (encoding := _encoding(response)) is not None:
             await response.aclose()
-            raise refused
+            return _without_body(response, encoding)
         response.stream = _AsyncCappedAnswer(response.stream, response.status_code)  # type: ignore[arg-type]
         return response
 
 
-def _unbounded(response: httpx.Response) -> MalformedResponseError | None:
-    # httpx decodes whatever encoding arrives, asked for or not, and the cap counts the bytes
-    # that travel: a few KB of gzip would decode to gigabytes past it.
+def _encoding(response: httpx.Response) -> str | None:
+    """The content encoding of an answer, if it is not identity (which the API client asks for)."""
     encoding = response.headers.get("content-encoding")
     if encoding is None or encoding.strip().lower() in ("", "identity"):
         return None
-    shown = clip(encoding, 30)
-    return malformed(
-        f"it came {shown}-encoded, though only identity was asked", status_code=response.status_code
+    return clip(encoding, 30)
+
+
+def _without_body(response: httpx.Response, encoding: str) -> httpx.Response:
+    """An encoded answer, its body unread: httpx decodes whatever encoding arrives, asked for or
+    not, and the caps count the bytes that travel, so a few KB of gzip could decode to gigabytes.
+
+    A success is refused (its body is the answer); any other status keeps its meaning (a 429 is
+    still retried, a 400 still a BadRequestError), without the message its body held.
+    """
+    if response.is_success:
+        raise malformed(
+            f"it came {encoding}-encoded, though only identity was asked", status_code=response.status_code
+        )
+    headers = [(name, value) for name, value in response.headers.raw if name.lower() != b"content-encoding"]
+    return httpx.Response(
+        response.status_code,
+        headers=headers,
+        stream=httpx.ByteStream(b""),
+        extensions=response.extensions,
     )
 
 

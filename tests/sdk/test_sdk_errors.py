@@ -456,17 +456,32 @@ async def test_an_oversized_answer_is_cut_off_as_malformed_async(
     assert body.pulled <= 2 * 17
 
 
-@pytest.mark.parametrize("status", [200, 400])
-def test_a_compressed_answer_is_refused_unread(
-    make_client: Callable[..., SiliconFlow], api: FakeApi, status: int
-) -> None:
-    # 10 MB of zeros in 10 KB of gzip: decoded, it would have passed any cap on what travels.
-    bomb = gzip.compress(bytes(10_000_000))
-    api.answers = [httpx.Response(status, content=bomb, headers={"Content-Encoding": "gzip"})]
+# 10 MB of zeros in 10 KB of gzip: decoded, it would have passed any cap on what travels.
+BOMB = gzip.compress(bytes(10_000_000))
+
+
+def test_a_compressed_answer_is_refused_unread(make_client: Callable[..., SiliconFlow], api: FakeApi) -> None:
+    api.answers = [httpx.Response(200, content=BOMB, headers={"Content-Encoding": "gzip", **TRACE})]
     with pytest.raises(MalformedResponseError, match="gzip-encoded") as caught:
         make_client(max_retries=0).images.generate(model=QWEN, prompt="a fox")
-    assert caught.value.status_code == status
+    assert caught.value.status_code == 200 and caught.value.maybe_billed
     assert api.requests[0].headers["Accept-Encoding"] == "identity"
+
+
+@pytest.mark.parametrize(
+    ("status", "kind"), [(400, BadRequestError), (429, RateLimitError), (503, InternalServerError)]
+)
+def test_a_compressed_error_keeps_its_status_but_not_its_body(
+    make_client: Callable[..., SiliconFlow],
+    api: FakeApi,
+    status: int,
+    kind: type[APIStatusError],
+) -> None:
+    api.answers = [lambda request: httpx.Response(status, content=BOMB, headers={"Content-Encoding": "gzip"})]
+    with pytest.raises(kind) as caught:
+        make_client(max_retries=1).images.generate(model=QWEN, prompt="a fox")
+    assert caught.value.status_code == status and caught.value.message is None
+    assert len(api.requests) == (1 if status == 400 else 2)  # a 429 or 503 is still retried
 
 
 @pytest.mark.parametrize("status", [400, 429, 500, 503])

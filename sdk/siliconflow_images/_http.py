@@ -27,7 +27,6 @@ from ._answers import malformed
 from ._clock import SYSTEM_CLOCK, Clock
 from ._messages import human_size
 from .errors import MalformedResponseError
-from .redaction import clip
 
 logger = logging.getLogger("siliconflow_images")
 
@@ -220,9 +219,14 @@ class _AsyncBorrowed(httpx.AsyncBaseTransport):
 def _encoding(response: httpx.Response) -> str | None:
     """The content encoding of an answer, if it is not identity (which the API client asks for)."""
     encoding = response.headers.get("content-encoding")
-    if encoding is None or encoding.strip().lower() in ("", "identity"):
+    if encoding is None or (encoding := encoding.strip().lower()) in ("", "identity"):
         return None
-    return clip(encoding, 30)
+    # Named only if it is a known one: a server that echoes the Authorization header into this
+    # one would otherwise put the key into the error.
+    return encoding if encoding in _KNOWN_ENCODINGS else "unknown"
+
+
+_KNOWN_ENCODINGS: Final = frozenset({"gzip", "x-gzip", "deflate", "br", "zstd", "compress"})
 
 
 def _without_body(response: httpx.Response, encoding: str) -> httpx.Response:

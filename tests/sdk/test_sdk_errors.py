@@ -468,6 +468,14 @@ def test_a_compressed_answer_is_refused_unread(make_client: Callable[..., Silico
     assert api.requests[0].headers["Accept-Encoding"] == "identity"
 
 
+def test_an_unknown_encoding_is_not_shown(make_client: Callable[..., SiliconFlow], api: FakeApi) -> None:
+    # A server echoing the Authorization header into Content-Encoding must not show the key.
+    api.answers = [httpx.Response(200, content=b"{}", headers={"Content-Encoding": f"Bearer {KEY}"})]
+    with pytest.raises(MalformedResponseError, match="unknown-encoded") as caught:
+        make_client().images.generate(model=QWEN, prompt="a fox")
+    assert leaks(str(caught.value)) == []
+
+
 @pytest.mark.parametrize(
     ("status", "kind"), [(400, BadRequestError), (429, RateLimitError), (503, InternalServerError)]
 )

@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> None:
             allowed_origins=args.allowed_origin,
         )
         if args.transport == "streamable-http":
-            from .exposure import decide
+            from .http_access import decide
 
             decide(settings, args.host, args.port)  # refuse a dangerous bind before anything starts
     except ConfigError as exc:

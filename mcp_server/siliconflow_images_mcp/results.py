@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING, Any, Final
 from mcp.types import CallToolResult, ContentBlock, ImageContent, ResourceLink, TextContent
 
 from siliconflow_images import GeneratedImage
+from siliconflow_models import ModelCapabilities
 
 from .library import PREFIX
-from .schemas import ImageResult, ModelsResult, SavedImage
+from .schemas import ImageResult, ModelEntry, ModelsResult, SavedImage
 
 if TYPE_CHECKING:
     from siliconflow_images import AsyncGeneration
@@ -96,6 +97,30 @@ def describe_images(tool: str, result: ImageResult) -> str:
         lines.append(f"   URL (valid one hour): {image.url}")
     lines.extend(result.notes)
     return "\n".join(lines)
+
+
+def table_entry(caps: ModelCapabilities, available: bool | None) -> ModelEntry:
+    return ModelEntry(
+        name=caps.name,
+        known=True,
+        available=available,
+        task=caps.task,
+        sites=list(caps.sites),
+        options=list(caps.fields),
+        defaults=dict(caps.defaults),
+        sizes=[f"{s.size} ({s.aspect})" for s in caps.recommended_image_sizes],
+        fixed_sizes=caps.fixed_sizes,
+        description=caps.description,
+    )
+
+
+def unknown_entry(name: str) -> ModelEntry:
+    return ModelEntry(
+        name=name,
+        known=False,
+        available=True,
+        description="Not in this server's table: its options are not checked here, the API decides.",
+    )
 
 
 def describe_models(result: ModelsResult) -> str:

@@ -33,7 +33,7 @@ from siliconflow_images.files import remove_stale_parts, unwritable
 
 from . import descriptions, icons
 from .config import Settings
-from .exposure import BearerTokenMiddleware, decide
+from .http_access import BearerTokenMiddleware, decide
 from .library import IMAGE_TEMPLATE, METADATA_TEMPLATE, PREFIX, Library, NotInLibrary
 from .schemas import offered, published
 from .tools import ImageTools

@@ -29,15 +29,15 @@ from siliconflow_models.capabilities import Task
 
 from .account import AccountModels
 from .config import Settings
-from .failures import WORDING, as_tool_errors
 from .inputs import ResolvedInput, resolve
 from .ledger import Ledger
 from .library import Library
 from .previews import StreamingPreview, preview_budget
 from .progress import Ctx, Progress
-from .results import OFFLINE_NOTE, describe_models, image_result
-from .schemas import ImageResult, ModelsResult, table_entry, unknown_entry
+from .results import OFFLINE_NOTE, describe_models, image_result, table_entry, unknown_entry
+from .schemas import ImageResult, ModelsResult
 from .schemas import field as arg
+from .tool_errors import WORDING, as_tool_errors
 
 if TYPE_CHECKING:
     from siliconflow_images import AsyncGeneration, AsyncSiliconFlow

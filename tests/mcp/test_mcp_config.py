@@ -11,7 +11,7 @@ import pytest
 
 from siliconflow_images import AsyncSiliconFlow
 from siliconflow_images_mcp.config import ENVIRONMENT, ConfigError, Settings, default_output_dir
-from siliconflow_images_mcp.failures import WORDING
+from siliconflow_images_mcp.tool_errors import WORDING
 from siliconflow_images_mcp.tools import ImageTools
 from siliconflow_models import MODELS, SITES
 

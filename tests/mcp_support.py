@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+import anyio.lowlevel
 import httpx2
 from mcp.client import Client
 from mcp.client.stdio import StdioServerParameters, stdio_client
@@ -68,6 +69,25 @@ def server_env(emulator: RunningEmulator | None, folders: Folders, **extra: str)
 
 HTTP_TOKEN = "tok-" + "x7Qp" * 8
 """The bearer token HTTP servers of the tests require."""
+
+
+class FakeClock:
+    """The SDK's `Clock`, for a server in this process: waits are recorded and return at once."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += max(seconds, 0.0)
+
+    async def asleep(self, seconds: float) -> None:
+        self.sleep(seconds)
+        await anyio.lowlevel.checkpoint()
 
 
 def free_port() -> int:

@@ -19,7 +19,7 @@ import anyio
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, TextContent
 
-from siliconflow_images import DownloadError, SaveError, rules
+from siliconflow_images import Clock, DownloadError, SaveError, SystemClock, rules
 from siliconflow_images.catalog import default_model
 from siliconflow_images.config import timeouts
 from siliconflow_images.files import unwritable
@@ -59,13 +59,16 @@ class ImageTools:
 
     settings: Settings
     client: AsyncSiliconFlow | None = None
+    clock: Clock = field(default_factory=SystemClock)
+    """Time for the SDK's retries and the account list's freshness: tests pass one that never waits."""
     library: Library = field(init=False)
     ledger: Ledger = field(init=False)
-    account: AccountModels = field(default_factory=AccountModels)
+    account: AccountModels = field(init=False)
 
     def __post_init__(self) -> None:
         self.library = Library(self.settings.output_dir)
         self.ledger = Ledger(self.settings.output_dir)
+        self.account = AccountModels(self.clock)
         self.redact = Redactor(self.settings.secrets)
 
     def api(self) -> AsyncSiliconFlow:
@@ -89,6 +92,7 @@ class ImageTools:
                 max_retries=s.max_retries,
                 retry_budget=s.retry_budget,
                 limits=s.limits,
+                clock=self.clock,
                 wording=WORDING,
             )
         return self.client

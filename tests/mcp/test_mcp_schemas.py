@@ -95,12 +95,13 @@ def test_published_schemas_lose_only_what_agents_do_not_need() -> None:
 @pytest.mark.parametrize("base_url", [s.base_url for s in SITES.values()] + ["http://127.0.0.1:8765/v1"])
 @pytest.mark.parametrize("offline", [False, True])
 async def test_the_tool_list_fits_its_budget(tmp_path: Path, base_url: str, offline: bool) -> None:
-    from mcp.types import ListToolsResult
+    from mcp.client import Client
 
     server = build_server(Settings.load({"HOME": str(tmp_path)}, base_url=base_url, offline=offline))
-    answer = ListToolsResult(tools=await server.list_tools())
-    # The SDK stamps its serverInfo (with the server's icon) on the answer as it sends it.
-    answer.meta = server._lowlevel_server.server_info_stamp
+    # The answer as a client receives it: the SDK stamps its serverInfo (with the server's icon)
+    # on it as it sends it, which a list built here would leave out.
+    async with Client(server) as client:
+        answer = await client.list_tools()
     size = len(answer.model_dump_json(by_alias=True, exclude_none=True))
     assert size <= TOOLS_LIST_BUDGET, size
 

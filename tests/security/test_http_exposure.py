@@ -7,8 +7,7 @@ import sys
 
 import httpx
 import pytest
-from mcp_support import HTTP_TOKEN, Folders, http_process, server_env, structured
-from secrets_check import assert_nowhere
+from mcp_support import HTTP_TOKEN, Folders, assert_nowhere, http_process, server_env, structured
 
 from siliconflow_emulator.running import RunningEmulator
 

@@ -9,8 +9,16 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from mcp_support import SECRET_KEY, Folders, connect, error_text, server_env, structured
-from secrets_check import assert_not_on_disk, assert_nowhere
+from mcp_support import (
+    SECRET_KEY,
+    Folders,
+    assert_not_on_disk,
+    assert_nowhere,
+    connect,
+    error_text,
+    server_env,
+    structured,
+)
 
 from siliconflow_emulator.running import RunningEmulator
 

@@ -37,7 +37,7 @@ from .progress import Ctx, Progress
 from .results import OFFLINE_NOTE, describe_models, image_result, table_entry, unknown_entry
 from .schemas import ImageResult, ModelsResult
 from .schemas import field as arg
-from .tool_errors import WORDING, as_tool_errors
+from .tool_errors import WORDING, as_tool_errors, unsaved
 
 if TYPE_CHECKING:
     from siliconflow_images import AsyncGeneration, AsyncSiliconFlow
@@ -212,8 +212,7 @@ class ImageTools:
             generation = await progress.while_waiting(f"waiting for {model}", call)
             # From here the images are paid for.
             self.ledger.answered(tool, generation)
-            with anyio.CancelScope(shield=True), anyio.fail_after(self._keep_deadline()):
-                previews = await self._keep(generation, progress)
+            previews = await self._keep_in_time(generation, progress)
         parameters = {**generation.parameters, **{name: found.summary for name, found in inputs.items()}}
         if self.settings.offline:
             notes.append(OFFLINE_NOTE)
@@ -296,6 +295,20 @@ class ImageTools:
 
     def _keep_deadline(self) -> float:
         return self.settings.limits.download_deadline + KEEP_DEADLINE_EXTRA
+
+    async def _keep_in_time(
+        self, generation: AsyncGeneration, progress: Progress
+    ) -> list[tuple[str, str] | None]:
+        """`_keep`, shielded from the client's cancel but not past the deadline; a late save is a failed one."""
+        deadline = self._keep_deadline()
+        with anyio.CancelScope(shield=True):
+            with anyio.move_on_after(deadline):
+                return await self._keep(generation, progress)
+            # The images are billed: the ledger and the model learn where they still are, as for
+            # any other failed save, rather than an exception no one catches.
+            late = unsaved(generation, f"not saved within the {deadline:g} s this server allows")
+            await anyio.to_thread.run_sync(self.ledger.failed, generation, str(late))
+        raise late
 
     async def _keep(self, generation: AsyncGeneration, progress: Progress) -> list[tuple[str, str] | None]:
         """Download, save and preview every image at once; the ledger says how it ended."""

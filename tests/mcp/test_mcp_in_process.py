@@ -4,6 +4,7 @@ without anyone waiting; concurrency is seen as requests in flight at the API at 
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterator
 from typing import Any
@@ -110,6 +111,30 @@ async def test_a_gateway_timeout_is_retried_once_and_may_have_been_billed(
         message = error_text(await call(client, no_key_anywhere, "generate_image", {"prompt": "slower"}))
     assert "504" in message and "may still have run and been billed" in message
     assert emulator.settings.faults.gateway_timeout == 1
+
+
+async def test_a_save_past_its_deadline_is_a_failure_the_ledger_and_the_model_hear_of(
+    emulator: RunningEmulator,
+    settings: Settings,
+    folders: Folders,
+    monkeypatch: pytest.MonkeyPatch,
+    no_key_anywhere: Results,
+) -> None:
+    emulator.settings.faults.trickle = 1.0  # a stalled image host: one byte a second
+    tools = ImageTools(settings)
+    monkeypatch.setattr(tools, "_keep_deadline", lambda: 0.2)
+    async with in_process(tools) as client:
+        message = error_text(
+            await call(client, no_key_anywhere, "generate_image", {"prompt": "stalled", "batch_size": 2})
+        )
+    assert "SiliconFlow made 2 images, but they could not be saved in time" in message
+    assert message.count("not saved within the 0.2 s") == 2 and message.count("fetch it until") == 2
+    assert f"The ledger {folders.output / 'siliconflow-ledger.jsonl'} records them too." in message
+    ledger = [
+        json.loads(line) for line in (folders.output / "siliconflow-ledger.jsonl").read_text().splitlines()
+    ]
+    assert [entry["event"] for entry in ledger] == ["answered", "failed"]
+    assert "not saved within" in ledger[1]["reason"]
 
 
 class HeldTogether(httpx.AsyncBaseTransport):

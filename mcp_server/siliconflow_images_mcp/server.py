@@ -238,6 +238,8 @@ async def serve(
         logger.info(
             "serving %s (%s)", exposure.url, "bearer token required" if exposure.token else "loopback only"
         )
+        if exposure.advice:
+            logger.info("%s", exposure.advice)
         # log_config=None: uvicorn's records go through this process's redacting handler. A stopped
         # server waits a while for calls under way (their images are paid for), not for ever for
         # streams a client left open.

@@ -33,7 +33,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=8000, help="streamable-http only (default 8000)")
     parser.add_argument(
         "--auth-token",
-        help="bearer token HTTP clients must send (SILICONFLOW_MCP_TOKEN); required off loopback",
+        help="bearer token HTTP clients must send; required off loopback. Prefer SILICONFLOW_MCP_TOKEN: "
+        "a command line is visible to other users of this machine (ps)",
     )
     parser.add_argument(
         "--allowed-host",

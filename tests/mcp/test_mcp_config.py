@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from siliconflow_images import AsyncSiliconFlow
+from siliconflow_images_mcp import parse_args
 from siliconflow_images_mcp.config import ENVIRONMENT, ConfigError, Settings, default_output_dir
 from siliconflow_images_mcp.tool_errors import WORDING
 from siliconflow_images_mcp.tools import ImageTools
@@ -66,6 +67,15 @@ def test_http_tokens_must_be_long_and_clean(tmp_path: Path) -> None:
     assert Settings.load(home | {"SILICONFLOW_MCP_TOKEN": "t" * 32 + "\r\n"}).auth_token == "t" * 32
     settings = Settings.load(home, auth_token="x" * 20, api_key="sk-0123456789abcdef")
     assert settings.secrets == ("sk-0123456789abcdef", "x" * 20) and "xxxx" not in repr(settings)
+
+
+def test_the_token_option_says_the_variable_is_safer(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        parse_args(["--help"])
+    shown = " ".join(capsys.readouterr().out.split())
+    assert (
+        "Prefer SILICONFLOW_MCP_TOKEN: a command line is visible to other users of this machine (ps)" in shown
+    )
 
 
 def test_default_folders_are_absolute_and_never_the_whole_disk(

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Final
 from mcp.types import CallToolResult, ContentBlock, ImageContent, ResourceLink, TextContent
 
 from siliconflow_images import GeneratedImage
+from siliconflow_images.files import human_size
 from siliconflow_models import ModelCapabilities
 
 from .library import PREFIX
@@ -93,7 +94,9 @@ def describe_images(tool: str, result: ImageResult) -> str:
         f"(seed {result.seed}, inference {result.inference_seconds:.2f} s{trace})."
     ]
     for i, image in enumerate(result.images, 1):
-        lines.append(f"{i}. {image.uri} ({image.width}x{image.height}, {_kb(image.bytes)}) at {image.path}")
+        lines.append(
+            f"{i}. {image.uri} ({image.width}x{image.height}, {human_size(image.bytes)}) at {image.path}"
+        )
         lines.append(f"   URL (valid one hour): {image.url}")
     lines.extend(result.notes)
     return "\n".join(lines)
@@ -139,7 +142,3 @@ def describe_models(result: ModelsResult) -> str:
     if result.live_error:
         lines.append(f"Live list not available: {result.live_error}")
     return "\n".join(lines)
-
-
-def _kb(size: int) -> str:
-    return f"{size / 1024:.0f} KB" if size < 1024 * 1024 else f"{size / (1024 * 1024):.1f} MB"

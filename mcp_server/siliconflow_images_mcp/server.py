@@ -28,14 +28,13 @@ from mcp.types import (
 )
 from pydantic import AnyUrl
 
-from siliconflow_images.config import DEFAULT_SITE
 from siliconflow_images.files import remove_stale_parts, unwritable
 
 from . import descriptions, icons
 from .config import Settings
 from .http_access import BearerTokenMiddleware, decide
 from .library import IMAGE_TEMPLATE, METADATA_TEMPLATE, PREFIX, Library, NotInLibrary
-from .schemas import offered, published
+from .schemas import IMAGE_FORMS, offered, published
 from .tools import ImageTools
 
 logger = logging.getLogger(__name__)
@@ -51,10 +50,9 @@ CREATES_IMAGES = ToolAnnotations(destructive_hint=False)
 READS_ONLY = ToolAnnotations(read_only_hint=True, idempotent_hint=True)
 
 INSTRUCTIONS = (
-    "Create and edit images with SiliconFlow. generate_image makes pictures from a prompt, edit_image "
-    "changes or combines images (files, URLs, data URIs, `last` or siliconflow://images/ URIs), "
-    "list_models says which models and options exist. Image calls cost money. Saved images are "
-    "resources: siliconflow://images/<id> (and /metadata)."
+    "Create and edit images with SiliconFlow. generate_image makes pictures from a prompt; edit_image "
+    f"changes or combines images, each given as {IMAGE_FORMS} list_models says which models and options "
+    "exist. Image calls cost money. Saved images are resources: siliconflow://images/<id> (and /metadata)."
 )
 
 
@@ -166,7 +164,7 @@ def _tool(
 
 def build_server(settings: Settings, tools: ImageTools | None = None) -> ImageServer:
     tools = tools if tools is not None else ImageTools(settings)
-    site = settings.site or DEFAULT_SITE
+    site = settings.described_site
     generate_fields = ("prompt", "model", "aspect_ratio", *offered("text-to-image", site))
     edit_fields = ("image", "prompt", "model", "image2", "image3", "aspect_ratio", *offered("edit", site))
     registered = [

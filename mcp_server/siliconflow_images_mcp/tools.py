@@ -37,7 +37,7 @@ from .progress import Ctx, Progress
 from .results import OFFLINE_NOTE, describe_models, image_result, table_entry, unknown_entry
 from .schemas import ImageResult, ModelsResult
 from .schemas import field as arg
-from .tool_errors import WORDING, as_tool_errors, unsaved
+from .tool_errors import NO_KEY, WORDING, as_tool_errors, no_default_model, unsaved, unwritable_folder
 
 if TYPE_CHECKING:
     from siliconflow_images import AsyncGeneration, AsyncSiliconFlow
@@ -74,12 +74,7 @@ class ImageTools:
     def api(self) -> AsyncSiliconFlow:
         if self.client is None:
             if not self.settings.api_key:
-                raise ToolError(
-                    "SILICONFLOW_API_KEY is not set, so this server cannot call SiliconFlow. Ask the user to set "
-                    "it in the MCP client's configuration of siliconflow-images (a key from cloud.siliconflow.cn "
-                    "for the default api.siliconflow.cn, or from cloud.siliconflow.com with "
-                    "SILICONFLOW_BASE_URL=https://api.siliconflow.com/v1), or to start the server with --offline."
-                )
+                raise ToolError(NO_KEY)
             # Imported on the first call, not at start: the HTTP client is a tenth of a second to load.
             from siliconflow_images import AsyncSiliconFlow
 
@@ -162,7 +157,7 @@ class ImageTools:
     async def list_models(self) -> Annotated[CallToolResult, ModelsResult]:
         site = self.settings.site
         live: frozenset[str] | None = None
-        error: str | None = "SILICONFLOW_API_KEY is not set, so the account's list was not fetched."
+        error: str | None = NO_KEY
         if self.settings.api_key:
             live, error = await self.account.available(self.api(), fresh=True)
         shown = [
@@ -221,11 +216,7 @@ class ImageTools:
     def _default(self, task: Task, available: frozenset[str] | None) -> str:
         chosen = default_model(task, self.settings.site, available)
         if chosen is None:
-            kind = "edit" if task == "edit" else "text-to-image"
-            raise ToolError(
-                f"No {kind} model is documented for this site, nor offered by the account: name one in `model` "
-                "(list_models shows what the account offers). Nothing was sent."
-            )
+            raise no_default_model(task)
         return chosen
 
     def _check(
@@ -265,11 +256,7 @@ class ImageTools:
         """Refuse before spending when the images could not be kept."""
         problem = unwritable(self.settings.output_dir)
         if problem:
-            raise ToolError(
-                f"The output folder {self.settings.output_dir} cannot be written ({problem}), so the images "
-                "could not be kept. Set SILICONFLOW_OUTPUT_DIR to a writable folder. Nothing was sent, so "
-                "nothing was billed."
-            )
+            raise unwritable_folder(self.settings.output_dir, problem)
 
     def _call(
         self,

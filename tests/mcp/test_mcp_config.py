@@ -8,8 +8,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+from mcp.server.mcpserver.exceptions import ToolError
 
 from siliconflow_images import AsyncSiliconFlow
+from siliconflow_images._messages import NOTHING_SENT
 from siliconflow_images_mcp import parse_args
 from siliconflow_images_mcp.config import ENVIRONMENT, ConfigError, Settings, default_output_dir
 from siliconflow_images_mcp.tool_errors import WORDING
@@ -41,6 +43,13 @@ def test_the_site_follows_the_host_unless_told(tmp_path: Path) -> None:
     )
     with pytest.raises(ConfigError, match="site must be one of"):
         Settings.load(home | {"SILICONFLOW_SITE": "moon"})
+
+
+def test_a_host_that_names_no_site_is_described_as_the_default_site(tmp_path: Path) -> None:
+    home = {"HOME": str(tmp_path)}
+    emulated = Settings.load(home, base_url="http://127.0.0.1:8765/v1")
+    assert emulated.site is None and emulated.described_site is SITES["cn"]
+    assert Settings.load(home, base_url=SITES["com"].base_url).described_site is SITES["com"]
 
 
 @pytest.mark.parametrize("ending", ["\n", "\r\n", "  ", "\t"])
@@ -154,3 +163,46 @@ async def test_list_models_survives_an_unreachable_api(tmp_path: Path) -> None:
     data = result.structured_content or {}
     assert not result.is_error and data["live_checked"] is False and "Could not connect" in data["live_error"]
     assert all(entry["available"] is None for entry in data["models"])
+
+
+def offering(*names: str) -> httpx.MockTransport:
+    """An API whose account offers `names`, and fails any generation (none should be sent)."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/models"):
+            return httpx.Response(
+                200, json={"object": "list", "data": [{"id": n, "object": "model"} for n in names]}
+            )
+        return httpx.Response(500, json={"code": 50500, "message": "nothing should have been sent"})
+
+    return httpx.MockTransport(answer)
+
+
+@pytest.mark.anyio
+async def test_without_a_key_list_models_says_how_to_get_one_as_the_image_tools_do(tmp_path: Path) -> None:
+    tools = ImageTools(Settings.load({"HOME": str(tmp_path)}))
+    listing = (await tools.list_models()).structured_content or {}
+    with pytest.raises(ToolError) as refused:
+        await tools.generate_image(prompt="a cat")
+    assert listing["live_error"] == str(refused.value)
+    assert "SILICONFLOW_API_KEY is not set" in listing["live_error"] and "--offline" in listing["live_error"]
+
+
+@pytest.mark.anyio
+async def test_refusals_before_sending_say_so_in_the_sdks_words(tmp_path: Path) -> None:
+    blocked = tmp_path / "file-not-folder"
+    blocked.write_text("not a folder")
+    settings = Settings.load(
+        {"HOME": str(tmp_path)}, api_key="sk-unit-secret-0123", base_url=BASE, output_dir=blocked
+    )
+    async with client_on(offering("Kwai-Kolors/Kolors")) as client:
+        with pytest.raises(ToolError) as unwritable:
+            await ImageTools(settings, client).generate_image(prompt="a cat")
+    com = Settings.load(
+        {"HOME": str(tmp_path)}, api_key="sk-unit-secret-0123", base_url=SITES["com"].base_url
+    )
+    async with client_on(offering("black-forest-labs/FLUX.2-pro")) as client:
+        with pytest.raises(ToolError) as no_model:
+            await ImageTools(com, client).edit_image(image="https://e.test/a.png", prompt="x")
+    assert "cannot be written" in str(unwritable.value) and NOTHING_SENT in str(unwritable.value)
+    assert "No edit model is documented" in str(no_model.value) and NOTHING_SENT in str(no_model.value)

@@ -10,8 +10,8 @@ import pytest
 
 from siliconflow_images.catalog import models_for
 from siliconflow_images_mcp.config import Settings
-from siliconflow_images_mcp.schemas import offered, published
-from siliconflow_images_mcp.server import build_server
+from siliconflow_images_mcp.schemas import IMAGE_FORMS, offered, published
+from siliconflow_images_mcp.server import INSTRUCTIONS, build_server
 from siliconflow_models import MODELS, SITES, ImageGenerationRequest
 from siliconflow_models.capabilities import IMAGE_FIELDS
 
@@ -110,3 +110,7 @@ def test_edit_offers_the_options_of_every_model_that_takes_an_image() -> None:
     site = SITES["cn"]
     takers = [caps for caps in MODELS.values() if caps.accepts("image") and "cn" in caps.sites]
     assert set(offered("edit", site)) == {f for caps in takers for f in caps.fields}
+
+
+def test_the_server_instructions_name_the_image_forms_the_fields_do() -> None:
+    assert IMAGE_FORMS in INSTRUCTIONS

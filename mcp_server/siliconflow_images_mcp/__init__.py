@@ -76,10 +76,13 @@ def main(argv: list[str] | None = None) -> None:
             allowed_hosts=args.allowed_host,
             allowed_origins=args.allowed_origin,
         )
+        exposure = None
         if args.transport == "streamable-http":
             from .http_access import decide
 
-            decide(settings, args.host, args.port)  # refuse a dangerous bind before anything starts
+            exposure = decide(
+                settings, args.host, args.port
+            )  # a dangerous bind is refused before anything starts
     except ConfigError as exc:
         raise SystemExit(f"{PROG}: {exc}") from None
     configure_logging(settings.log_level, settings.secrets)
@@ -93,7 +96,7 @@ def main(argv: list[str] | None = None) -> None:
             base_url = stack.enter_context(emulator(settings.site))
             settings = dataclasses.replace(settings, base_url=base_url, api_key=OFFLINE_KEY)
         with contextlib.suppress(KeyboardInterrupt):
-            anyio.run(serve, settings, args.transport, args.host, args.port)
+            anyio.run(serve, settings, exposure)
 
 
 if __name__ == "__main__":  # pragma: no cover

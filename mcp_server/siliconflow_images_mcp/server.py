@@ -32,7 +32,7 @@ from siliconflow_images.files import remove_stale_parts, unwritable
 
 from . import descriptions, icons
 from .config import Settings
-from .http_access import BearerTokenMiddleware, decide
+from .http_access import BearerTokenMiddleware, Exposure
 from .library import IMAGE_TEMPLATE, METADATA_TEMPLATE, PREFIX, Library, NotInLibrary
 from .schemas import IMAGE_FORMS, offered, published
 from .tools import ImageTools
@@ -166,7 +166,8 @@ def build_server(settings: Settings, tools: ImageTools | None = None) -> ImageSe
     tools = tools if tools is not None else ImageTools(settings)
     site = settings.described_site
     generate_fields = ("prompt", "model", "aspect_ratio", *offered("text-to-image", site))
-    edit_fields = ("image", "prompt", "model", "image2", "image3", "aspect_ratio", *offered("edit", site))
+    # `image` is required whatever the site's models take; image2 and image3 come with the models that do.
+    edit_fields = ("image", "prompt", "model", "aspect_ratio", *offered("edit", site))
     registered = [
         _tool(tools.generate_image, "generate_image", "Generate images",
               descriptions.generate_image(settings), CREATES_IMAGES, icons.GENERATE, generate_fields),
@@ -198,11 +199,9 @@ def prepare_output_folder(settings: Settings) -> str | None:
     return None
 
 
-async def serve(
-    settings: Settings, transport: Transport = "stdio", host: str = "127.0.0.1", port: int = 8000
-) -> None:
-    """Run until the client disconnects (stdio) or the process is stopped (HTTP)."""
-    exposure = decide(settings, host, port) if transport == "streamable-http" else None
+async def serve(settings: Settings, exposure: Exposure | None = None) -> None:
+    """Over stdio until the client disconnects; given the policy of an HTTP bind, over HTTP until stopped."""
+    transport: Transport = "stdio" if exposure is None else "streamable-http"
     problem = prepare_output_folder(settings)
     if problem:
         logger.warning(
@@ -228,7 +227,7 @@ async def serve(
             return
         app: Any = server.streamable_http_app(
             transport_security=exposure.security,
-            host=host,
+            host=exposure.host,
             max_request_body_size=request_body_limit(settings),
         )
         if exposure.token:
@@ -245,8 +244,8 @@ async def serve(
 
         config = uvicorn.Config(
             app,
-            host=host,
-            port=port,
+            host=exposure.host,
+            port=exposure.port,
             log_config=None,
             log_level=settings.log_level.lower(),
             timeout_graceful_shutdown=SHUTDOWN_GRACE,
@@ -257,7 +256,7 @@ async def serve(
 
 
 def request_body_limit(settings: Settings) -> int:
-    """Room for three input images sent as data URIs: the SDK's 4 MiB default fits barely one."""
+    """Room for three input images sent as data URIs: the mcp package's 4 MiB default fits barely one."""
     base64_image = settings.max_input_bytes * 4 // 3 + 1024
     return max(DEFAULT_MAX_REQUEST_BODY_SIZE, 3 * base64_image + 1024 * 1024)
 

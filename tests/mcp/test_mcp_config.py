@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 import re
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -14,6 +15,7 @@ from siliconflow_images import AsyncSiliconFlow
 from siliconflow_images._messages import NOTHING_SENT
 from siliconflow_images_mcp import parse_args
 from siliconflow_images_mcp.config import ENVIRONMENT, ConfigError, Settings, default_output_dir
+from siliconflow_images_mcp.http_access import Exposure
 from siliconflow_images_mcp.tool_errors import WORDING
 from siliconflow_images_mcp.tools import ImageTools
 from siliconflow_models import MODELS, SITES
@@ -85,6 +87,31 @@ def test_the_token_option_says_the_variable_is_safer(capsys: pytest.CaptureFixtu
     assert (
         "Prefer SILICONFLOW_MCP_TOKEN: a command line is visible to other users of this machine (ps)" in shown
     )
+
+
+def test_the_http_policy_is_decided_once_and_served_as_decided(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import anyio
+
+    import siliconflow_images_mcp
+    from siliconflow_images_mcp import http_access, server
+
+    decided: list[Exposure] = []
+    served: list[tuple[object, ...]] = []
+
+    def decide(*args: Any) -> Exposure:
+        decided.append(real_decide(*args))
+        return decided[-1]
+
+    real_decide = http_access.decide
+    monkeypatch.setattr(http_access, "decide", decide)
+    monkeypatch.setattr(anyio, "run", lambda fn, *args: served.append((fn, *args)))
+    monkeypatch.setattr(siliconflow_images_mcp, "configure_logging", lambda *args: None)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    siliconflow_images_mcp.main(["--transport", "streamable-http", "--port", "8123"])
+    assert len(decided) == 1 and served == [(server.serve, served[0][1], decided[0])]
+    assert (decided[0].host, decided[0].port) == ("127.0.0.1", 8123)
 
 
 def test_default_folders_are_absolute_and_never_the_whole_disk(

@@ -114,3 +114,12 @@ def test_edit_offers_the_options_of_every_model_that_takes_an_image() -> None:
 
 def test_the_server_instructions_name_the_image_forms_the_fields_do() -> None:
     assert IMAGE_FORMS in INSTRUCTIONS
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("site", list(SITES))
+async def test_edit_offers_image_and_what_the_sites_image_models_take(tmp_path: Path, site: str) -> None:
+    tools = await listed(tmp_path, base_url=SITES[site].base_url)  # type: ignore[index]
+    edit = set(tools["edit_image"]["inputSchema"]["properties"])
+    assert edit == {"image", "prompt", "model", "aspect_ratio"} | set(offered("edit", SITES[site]))  # type: ignore[index]
+    assert tools["edit_image"]["inputSchema"]["required"] == ["image", "prompt"]

@@ -37,19 +37,20 @@ def image_result(
     notes: list[str],
     offline: bool,
 ) -> CallToolResult:
-    saved = [image for image in generation.images if image.path is not None]
+    # Only a save that kept every image gets here (the SDK raises otherwise), so the images,
+    # their previews and their entries pair up one to one.
     result = ImageResult(
         model=generation.model,
         seed=generation.seed,
         inference_seconds=generation.inference_seconds,
         trace_id=generation.trace_id,
-        images=[_saved(image) for image in saved],
+        images=[_saved(image) for image in generation.images],
         parameters={name: _short(value) for name, value in parameters.items()},
         offline=offline,
         notes=notes,
     )
     content: list[ContentBlock] = [TextContent(type="text", text=describe_images(tool, result))]
-    for image, small, entry in zip(saved, previews, result.images, strict=False):
+    for image, small, entry in zip(generation.images, previews, result.images, strict=True):
         if small is not None:
             content.append(ImageContent(type="image", data=small[0], mime_type=small[1]))
         content.append(

@@ -47,10 +47,6 @@ class Entry:
     def uri(self) -> str:
         return PREFIX + self.id
 
-    @property
-    def metadata_uri(self) -> str:
-        return f"{PREFIX}{self.id}/metadata"
-
     def record(self) -> dict[str, Any] | None:
         return read_record(self.path, max_bytes=256 * 1024)
 

@@ -267,18 +267,9 @@ class ImageTools:
         sent: dict[str, Any],
         inputs: Mapping[str, ResolvedInput],
     ) -> Callable[[], Awaitable[AsyncGeneration]]:
-        if task == "edit":
-            image2, image3 = inputs.get("image2"), inputs.get("image3")
-            return functools.partial(
-                client.images.edit,
-                model=model,
-                prompt=prompt,
-                image=inputs["image"].value,
-                image2=image2.value if image2 is not None else None,
-                image3=image3.value if image3 is not None else None,
-                **sent,
-            )
-        return functools.partial(client.images.generate, model=model, prompt=prompt, **sent)
+        images: dict[str, Any] = {name: found.value for name, found in inputs.items()}
+        create = client.images.edit if task == "edit" else client.images.generate
+        return functools.partial(create, model=model, prompt=prompt, **images, **sent)
 
     def _keep_deadline(self) -> float:
         return self.settings.limits.download_deadline + KEEP_DEADLINE_EXTRA

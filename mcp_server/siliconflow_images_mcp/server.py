@@ -33,7 +33,7 @@ from siliconflow_images.files import remove_stale_parts, unwritable
 from . import descriptions, icons
 from .config import Settings
 from .http_access import BearerTokenMiddleware, Exposure
-from .library import IMAGE_TEMPLATE, METADATA_TEMPLATE, PREFIX, Library, NotInLibrary
+from .library import IMAGE_TEMPLATE, METADATA_TEMPLATE, PREFIX, Library, NotInLibrary, split_uri
 from .schemas import IMAGE_FORMS, offered, published
 from .tools import ImageTools
 
@@ -98,28 +98,26 @@ class ImageServer(MCPServer[Any]):
         self, uri: AnyUrl | str, context: Context[Any, Any] | None = None
     ) -> Iterable[ReadResourceContents]:
         text = str(uri)
-        if not text.startswith(PREFIX):
+        named = split_uri(text)
+        if named is None:
             raise ResourceNotFoundError(
                 f"{text[:120]!r} is not served here: this server serves {PREFIX}<id> only."
             )
-        image_id = text[len(PREFIX) :]
-        wants_metadata = image_id.endswith("/metadata")
-        image_id = image_id.removesuffix("/metadata")
+        image_id, wants_metadata = named
         try:
-            entry = self.library.resolve(image_id) or self.library.get(image_id)
-            if wants_metadata:
-                metadata = await anyio.to_thread.run_sync(self.library.metadata, entry)
-                return [
-                    ReadResourceContents(
-                        content=json.dumps(metadata, ensure_ascii=False), mime_type="application/json"
-                    )
-                ]
-            data = await anyio.to_thread.run_sync(self.library.read, entry)
+            # A look at the disk, like listing and completion: in a worker thread, off the event loop.
+            return [await anyio.to_thread.run_sync(self._read, image_id, wants_metadata)]
         except NotInLibrary as exc:
             raise ResourceNotFoundError(str(exc)) from None
         except OSError:
             raise ResourceNotFoundError(f"{image_id[:120]} cannot be read now") from None
-        return [ReadResourceContents(content=data, mime_type=entry.mime_type)]
+
+    def _read(self, image_id: str, wants_metadata: bool) -> ReadResourceContents:
+        entry = self.library.resolve(image_id) or self.library.get(image_id)
+        if wants_metadata:
+            metadata = json.dumps(self.library.metadata(entry), ensure_ascii=False)
+            return ReadResourceContents(content=metadata, mime_type="application/json")
+        return ReadResourceContents(content=self.library.read(entry), mime_type=entry.mime_type)
 
     async def _complete(
         self,

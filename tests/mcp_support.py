@@ -1,4 +1,10 @@
-"""Helpers for the MCP tests: small images, and servers spawned over stdio against an emulator."""
+"""Helpers and shared fixtures of the MCP and security tests: small images, an emulator, servers
+spawned over stdio or HTTP, the server in this process, a fake clock, and secrets looked for
+piece by piece.
+
+The fixtures are defined here once; tests/mcp/conftest.py and tests/security/conftest.py
+import them, which is how pytest finds them.
+"""
 
 from __future__ import annotations
 
@@ -12,18 +18,96 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
+import anyio.lowlevel
 import httpx2
+import pytest
 from mcp.client import Client
 from mcp.client.stdio import StdioServerParameters, stdio_client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.types import CallToolResult
 from PIL import Image
 
+from siliconflow_emulator import EmulatorSettings, run_in_thread
 from siliconflow_emulator.running import RunningEmulator
 
+if TYPE_CHECKING:
+    from siliconflow_images_mcp.tools import ImageTools
+
 SECRET_KEY = "sk-e2e-do-not-leak-4f1c2a9b7e"
+
+
+# --- fixtures ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def anyio_backend() -> str:
+    # Module scope, so one server process can serve a whole module's tests.
+    return "asyncio"
+
+
+@pytest.fixture(scope="module")
+def running_emulator() -> Iterator[RunningEmulator]:
+    """One emulator per module; tests take `emulator`, which puts it back as it started."""
+    with run_in_thread(
+        EmulatorSettings(api_keys=frozenset({SECRET_KEY})), host="127.0.0.1", port=0
+    ) as running:
+        yield running
+
+
+@pytest.fixture
+def emulator(running_emulator: RunningEmulator) -> Iterator[RunningEmulator]:
+    yield running_emulator
+    running_emulator.reset()
+
+
+@pytest.fixture
+def folders(tmp_path: Path) -> Folders:
+    return Folders.under(tmp_path)
+
+
+# --- secrets ----------------------------------------------------------------------------------
+
+
+def pieces(secret: str, size: int = 8) -> list[str]:
+    return [secret[i : i + size] for i in range(len(secret) - size + 1)]
+
+
+def assert_nowhere(secret: str, *texts: str) -> None:
+    """Neither `secret` nor any 8-character piece of it (a cut or echoed key) in any of `texts`."""
+    for text in texts:
+        leaked = [piece for piece in pieces(secret) if piece in text]
+        assert not leaked, f"pieces of the secret leaked: {leaked[:3]}"
+
+
+def assert_not_on_disk(secret: str, root: Path) -> None:
+    for path in root.rglob("*"):
+        assert_nowhere(secret, path.name)
+        if path.is_file() and path.stat().st_size < 50_000_000:
+            assert_nowhere(secret, path.read_bytes().decode("latin-1"))
+
+
+# --- time -------------------------------------------------------------------------------------
+
+
+class FakeClock:
+    """The SDK's `Clock`, for a server in this process: waits are recorded and return at once."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += max(seconds, 0.0)
+
+    async def asleep(self, seconds: float) -> None:
+        self.sleep(seconds)
+        await anyio.lowlevel.checkpoint()
 
 
 def png_bytes(size: tuple[int, int] = (64, 48), color: tuple[int, int, int] = (200, 80, 40)) -> bytes:
@@ -134,6 +218,19 @@ async def mcp_server(env: dict[str, str], log: TextIO, *args: str) -> AsyncItera
     )
     async with Client(stdio_client(params, errlog=log), read_timeout_seconds=60) as client:
         yield client
+
+
+@asynccontextmanager
+async def in_process(tools: ImageTools) -> AsyncIterator[Client]:
+    """The server in this process under the SDK's client (memory streams, the same MCP session
+    code as stdio), so a test can hand it a fake clock or an instrumented HTTP transport."""
+    from siliconflow_images_mcp.server import build_server
+
+    try:
+        async with Client(build_server(tools.settings, tools), read_timeout_seconds=60) as client:
+            yield client
+    finally:
+        await tools.aclose()
 
 
 def text_of(result: CallToolResult) -> str:

@@ -33,7 +33,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=8000, help="streamable-http only (default 8000)")
     parser.add_argument(
         "--auth-token",
-        help="bearer token HTTP clients must send (SILICONFLOW_MCP_TOKEN); required off loopback",
+        help="bearer token HTTP clients must send; required off loopback. Prefer SILICONFLOW_MCP_TOKEN: "
+        "a command line is visible to other users of this machine (ps)",
     )
     parser.add_argument(
         "--allowed-host",
@@ -75,10 +76,13 @@ def main(argv: list[str] | None = None) -> None:
             allowed_hosts=args.allowed_host,
             allowed_origins=args.allowed_origin,
         )
+        exposure = None
         if args.transport == "streamable-http":
-            from .exposure import decide
+            from .http_access import decide
 
-            decide(settings, args.host, args.port)  # refuse a dangerous bind before anything starts
+            exposure = decide(
+                settings, args.host, args.port
+            )  # a dangerous bind is refused before anything starts
     except ConfigError as exc:
         raise SystemExit(f"{PROG}: {exc}") from None
     configure_logging(settings.log_level, settings.secrets)
@@ -92,7 +96,7 @@ def main(argv: list[str] | None = None) -> None:
             base_url = stack.enter_context(emulator(settings.site))
             settings = dataclasses.replace(settings, base_url=base_url, api_key=OFFLINE_KEY)
         with contextlib.suppress(KeyboardInterrupt):
-            anyio.run(serve, settings, args.transport, args.host, args.port)
+            anyio.run(serve, settings, exposure)
 
 
 if __name__ == "__main__":  # pragma: no cover

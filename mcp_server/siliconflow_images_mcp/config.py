@@ -19,6 +19,7 @@ from siliconflow_images.config import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_READ_TIMEOUT,
     DEFAULT_RETRY_BUDGET,
+    DEFAULT_SITE,
     base_url_from,
     clean_api_key,
     site_from,
@@ -138,6 +139,12 @@ class Settings:
             allowed_hosts=tuple(allowed_hosts or _listed(env, "SILICONFLOW_MCP_ALLOWED_HOSTS")),
             allowed_origins=tuple(allowed_origins or _listed(env, "SILICONFLOW_MCP_ALLOWED_ORIGINS")),
         )
+
+    @property
+    def described_site(self) -> Site:
+        """The site whose models the tools describe: a host that names none (a proxy, the emulator)
+        is described as the default site."""
+        return self.site or DEFAULT_SITE
 
     @property
     def limits(self) -> ImageLimits:

@@ -10,8 +10,7 @@ from __future__ import annotations
 import re
 
 from siliconflow_images.catalog import default_model, models_for
-from siliconflow_images.config import DEFAULT_SITE
-from siliconflow_models import ModelCapabilities, Site
+from siliconflow_models import ModelCapabilities
 from siliconflow_models.capabilities import IMAGE_FIELDS, Task
 
 from .config import Settings
@@ -50,31 +49,28 @@ def _model_line(caps: ModelCapabilities, *, with_images: bool) -> str:
     return line + "."
 
 
-def _site(settings: Settings) -> Site:
-    # A host that names no site (a proxy, an emulator) is described as the default site.
-    return settings.site or DEFAULT_SITE
-
-
 def _default(task: Task, settings: Settings) -> str:
-    model = default_model(task, _site(settings))
+    model = default_model(task, settings.described_site)
     return f"default {model}" if model else "name one: list_models shows what the account offers"
 
 
 def generate_image(settings: Settings) -> str:
+    site = settings.described_site
     lines = [
         "Make images from a prompt. " + _cost(settings),
         f"Models ({_default('text-to-image', settings)}):",
-        *(_model_line(caps, with_images=False) for caps in models_for("text-to-image", _site(settings))),
+        *(_model_line(caps, with_images=False) for caps in models_for("text-to-image", site)),
     ]
     return "\n".join(lines)
 
 
 def edit_image(settings: Settings) -> str:
-    guided = [caps.name for caps in models_for("text-to-image", _site(settings)) if caps.accepts("image")]
+    site = settings.described_site
+    guided = [caps.name for caps in models_for("text-to-image", site) if caps.accepts("image")]
     lines = [
         "Edit or combine (up to three) images following a prompt. " + _cost(settings),
         f"Models ({_default('edit', settings)}):",
-        *(_model_line(caps, with_images=True) for caps in models_for("edit", _site(settings))),
+        *(_model_line(caps, with_images=True) for caps in models_for("edit", site)),
     ]
     if guided:
         # Text-to-image models that take `image` use it as a guide; generate_image lists their options.

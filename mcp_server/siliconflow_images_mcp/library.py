@@ -19,16 +19,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+from siliconflow_images.config import DEFAULT_LIMITS
 from siliconflow_images.files import EXTENSIONS, read_record
 
 SCHEME: Final = "siliconflow"
 PREFIX: Final = f"{SCHEME}://images/"
+METADATA_SUFFIX: Final = "/metadata"
 IMAGE_TEMPLATE: Final = PREFIX + "{id}"
-METADATA_TEMPLATE: Final = PREFIX + "{id}/metadata"
+METADATA_TEMPLATE: Final = IMAGE_TEMPLATE + METADATA_SUFFIX
 MIME_BY_SUFFIX: Final = {suffix: mime for mime, suffix in EXTENSIONS.items()}
-_ID: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,200}\.(png|jpg)$")
-_LAST: Final = re.compile(r"^last(?:-(\d{1,6}))?$")
-MAX_READ_BYTES: Final = 64 * 1024 * 1024
+_ID: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,200}\.(png|jpg)")
+_LAST: Final = re.compile(r"last(?:-(\d{1,6}))?")
+RECORD_BYTES: Final = 256 * 1024
+"""Room for the generation record written into a file: two 10,000-character prompts, twice, in UTF-8."""
+MAX_READ_BYTES: Final = DEFAULT_LIMITS.max_download_bytes + RECORD_BYTES
+"""The largest file served: the largest image the SDK downloads, with its record. A bigger one
+was not made by this server, and reading it whole would only cost memory."""
 
 
 class NotInLibrary(LookupError):
@@ -47,12 +53,16 @@ class Entry:
     def uri(self) -> str:
         return PREFIX + self.id
 
-    @property
-    def metadata_uri(self) -> str:
-        return f"{PREFIX}{self.id}/metadata"
-
     def record(self) -> dict[str, Any] | None:
-        return read_record(self.path, max_bytes=256 * 1024)
+        return read_record(self.path, max_bytes=RECORD_BYTES)
+
+
+def split_uri(text: str) -> tuple[str, bool] | None:
+    """(image id, whether its metadata is meant) of a `siliconflow://images/` URI; None for other text."""
+    if not text.startswith(PREFIX):
+        return None
+    rest = text[len(PREFIX) :]
+    return rest.removesuffix(METADATA_SUFFIX), rest.endswith(METADATA_SUFFIX)
 
 
 class Library:
@@ -69,15 +79,14 @@ class Library:
         except OSError:
             return found
         for item in scan:
-            if not _ID.match(item.name):
+            if not _ID.fullmatch(item.name):
                 continue
             try:
                 info = item.stat(follow_symlinks=False)
             except OSError:
                 continue
             if stat.S_ISREG(info.st_mode):
-                mime = MIME_BY_SUFFIX[Path(item.name).suffix]
-                found.append(Entry(item.name, Path(item.path), mime, info.st_size, info.st_mtime_ns))
+                found.append(_entry(item.name, Path(item.path), info))
         found.sort(key=lambda e: (e.mtime_ns, e.id), reverse=True)
         return found
 
@@ -92,19 +101,24 @@ class Library:
         return page, _encode_cursor(page[-1]) if more and page else None
 
     def get(self, image_id: str) -> Entry:
-        if not _ID.match(image_id):
+        if not _ID.fullmatch(image_id):
             raise NotInLibrary(
                 f"{image_id[:80]!r} is not an image id of this server (e.g. the name of a saved file)."
             )
-        for entry in self.entries():
-            if entry.id == image_id:
-                return entry
-        raise NotInLibrary(f"there is no saved image {image_id!r} in {self.folder}.")
+        # The id is a plain name of this folder (checked above), so it can be looked up directly.
+        path = self.folder / image_id
+        try:
+            info = os.lstat(path)
+        except OSError:
+            info = None
+        if info is None or not stat.S_ISREG(info.st_mode):
+            raise NotInLibrary(f"there is no saved image {image_id!r} in {self.folder}.")
+        return _entry(image_id, path, info)
 
     def resolve(self, reference: str) -> Entry | None:
         """The entry `last`, `last-N`, `siliconflow://images/<id>` or a bare id names; None if not one of those."""
         text = reference.strip()
-        last = _LAST.match(text)
+        last = _LAST.fullmatch(text)
         if last:
             back = int(last.group(1) or 0)
             entries = self.entries()
@@ -114,9 +128,9 @@ class Library:
                     f"`{text}` asks for image {back + 1} from the newest, but there are {have}."
                 )
             return entries[back]
-        if text.startswith(PREFIX):
-            image_id = text[len(PREFIX) :].removesuffix("/metadata")
-            return self.get(image_id)
+        named = split_uri(text)
+        if named is not None:
+            return self.get(named[0])  # an image's metadata URI names the image
         if text.startswith(f"{SCHEME}:"):
             raise NotInLibrary(f"{text[:80]!r} is not a URI this server serves (siliconflow://images/<id>).")
         return None
@@ -151,6 +165,10 @@ class Library:
         if "last".startswith(prefix):
             ids.insert(0, "last")
         return ids[:limit]
+
+
+def _entry(image_id: str, path: Path, info: os.stat_result) -> Entry:
+    return Entry(image_id, path, MIME_BY_SUFFIX[path.suffix], info.st_size, info.st_mtime_ns)
 
 
 def _encode_cursor(entry: Entry) -> str:

@@ -19,10 +19,9 @@ OFFLINE_KEY: Final = "offline-emulator-key"
 @contextmanager
 def emulator(site: Site | None) -> Iterator[str]:
     """Run the emulator in a background thread; yields its base URL (http://127.0.0.1:PORT/v1)."""
-    from siliconflow_emulator import EmulatorSettings, Faults, run_in_thread
+    from siliconflow_emulator import EmulatorSettings, run_in_thread
 
-    settings = EmulatorSettings(api_keys=frozenset(), image_ttl=3600.0, faults=Faults())
-    if site is not None and hasattr(settings, "site"):
-        settings.site = site.name
+    # The emulator's defaults are the API's: any key passes, URLs live an hour, no faults.
+    settings = EmulatorSettings() if site is None else EmulatorSettings(site=site.name)
     with run_in_thread(settings, host="127.0.0.1", port=0) as running:
         yield str(running.base_url)

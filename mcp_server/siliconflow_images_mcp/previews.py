@@ -98,14 +98,15 @@ class StreamingPreview:
 
     async def make(self) -> tuple[str, str] | None:
         """(base64, mime type) once the bytes are in; None for no budget or an image that will not decode."""
-        if self.budget <= 0:
-            return None
         try:
-            return await anyio.to_thread.run_sync(self._make, limiter=PREVIEWS)
+            return await anyio.to_thread.run_sync(self.render, limiter=PREVIEWS)
         except Exception:  # a preview is a courtesy: a broken one is left out, never fails a call
             return None
 
-    def _make(self) -> tuple[str, str] | None:
+    def render(self) -> tuple[str, str] | None:
+        """The preview, made in this thread as the bytes arrive; raises for an image that will not decode."""
+        if self.budget <= 0:
+            return None
         from PIL import Image
 
         with Image.open(cast(IO[bytes], self._file)) as img:
@@ -119,16 +120,10 @@ class StreamingPreview:
 
 def preview(data: bytes, budget: int) -> tuple[str, str] | None:
     """The same from bytes already at hand (an image read back from disk, a test)."""
-    if budget <= 0:
-        return None
-    from PIL import Image
-
-    with Image.open(io.BytesIO(data)) as img:
-        img.draft("RGB", (PREVIEW_SIDE * 2, PREVIEW_SIDE * 2))
-        source = _fit(_flatten(img), PREVIEW_SIDE)
-        if source is img:
-            source = img.copy()
-    return encode(source, budget)
+    job = StreamingPreview(budget)
+    job.feed(data)
+    job.finish()
+    return job.render()
 
 
 def encode(source: Image.Image, budget: int) -> tuple[str, str] | None:

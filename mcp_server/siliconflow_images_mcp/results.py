@@ -12,9 +12,11 @@ from typing import TYPE_CHECKING, Any, Final
 from mcp.types import CallToolResult, ContentBlock, ImageContent, ResourceLink, TextContent
 
 from siliconflow_images import GeneratedImage
+from siliconflow_images.files import human_size
+from siliconflow_models import ModelCapabilities
 
 from .library import PREFIX
-from .schemas import ImageResult, ModelsResult, SavedImage
+from .schemas import ImageResult, ModelEntry, ModelsResult, SavedImage
 
 if TYPE_CHECKING:
     from siliconflow_images import AsyncGeneration
@@ -35,19 +37,20 @@ def image_result(
     notes: list[str],
     offline: bool,
 ) -> CallToolResult:
-    saved = [image for image in generation.images if image.path is not None]
+    # Only a save that kept every image gets here (the SDK raises otherwise), so the images,
+    # their previews and their entries pair up one to one.
     result = ImageResult(
         model=generation.model,
         seed=generation.seed,
         inference_seconds=generation.inference_seconds,
         trace_id=generation.trace_id,
-        images=[_saved(image) for image in saved],
+        images=[_saved(image) for image in generation.images],
         parameters={name: _short(value) for name, value in parameters.items()},
         offline=offline,
         notes=notes,
     )
     content: list[ContentBlock] = [TextContent(type="text", text=describe_images(tool, result))]
-    for image, small, entry in zip(saved, previews, result.images, strict=False):
+    for image, small, entry in zip(generation.images, previews, result.images, strict=True):
         if small is not None:
             content.append(ImageContent(type="image", data=small[0], mime_type=small[1]))
         content.append(
@@ -92,10 +95,36 @@ def describe_images(tool: str, result: ImageResult) -> str:
         f"(seed {result.seed}, inference {result.inference_seconds:.2f} s{trace})."
     ]
     for i, image in enumerate(result.images, 1):
-        lines.append(f"{i}. {image.uri} ({image.width}x{image.height}, {_kb(image.bytes)}) at {image.path}")
+        lines.append(
+            f"{i}. {image.uri} ({image.width}x{image.height}, {human_size(image.bytes)}) at {image.path}"
+        )
         lines.append(f"   URL (valid one hour): {image.url}")
     lines.extend(result.notes)
     return "\n".join(lines)
+
+
+def table_entry(caps: ModelCapabilities, available: bool | None) -> ModelEntry:
+    return ModelEntry(
+        name=caps.name,
+        known=True,
+        available=available,
+        task=caps.task,
+        sites=list(caps.sites),
+        options=list(caps.fields),
+        defaults=dict(caps.defaults),
+        sizes=[f"{s.size} ({s.aspect})" for s in caps.recommended_image_sizes],
+        fixed_sizes=caps.fixed_sizes,
+        description=caps.description,
+    )
+
+
+def unknown_entry(name: str) -> ModelEntry:
+    return ModelEntry(
+        name=name,
+        known=False,
+        available=True,
+        description="Not in this server's table: its options are not checked here, the API decides.",
+    )
 
 
 def describe_models(result: ModelsResult) -> str:
@@ -114,7 +143,3 @@ def describe_models(result: ModelsResult) -> str:
     if result.live_error:
         lines.append(f"Live list not available: {result.live_error}")
     return "\n".join(lines)
-
-
-def _kb(size: int) -> str:
-    return f"{size / 1024:.0f} KB" if size < 1024 * 1024 else f"{size / (1024 * 1024):.1f} MB"

@@ -170,27 +170,3 @@ class ModelsResult(BaseModel):
     models: list[ModelEntry]
     live_checked: bool
     live_error: str | None = None
-
-
-def table_entry(caps: ModelCapabilities, available: bool | None) -> ModelEntry:
-    return ModelEntry(
-        name=caps.name,
-        known=True,
-        available=available,
-        task=caps.task,
-        sites=list(caps.sites),
-        options=list(caps.fields),
-        defaults=dict(caps.defaults),
-        sizes=[f"{s.size} ({s.aspect})" for s in caps.recommended_image_sizes],
-        fixed_sizes=caps.fixed_sizes,
-        description=caps.description,
-    )
-
-
-def unknown_entry(name: str) -> ModelEntry:
-    return ModelEntry(
-        name=name,
-        known=False,
-        available=True,
-        description="Not in this server's table: its options are not checked here, the API decides.",
-    )

@@ -28,14 +28,13 @@ from mcp.types import (
 )
 from pydantic import AnyUrl
 
-from siliconflow_images.config import DEFAULT_SITE
 from siliconflow_images.files import remove_stale_parts, unwritable
 
 from . import descriptions, icons
 from .config import Settings
-from .exposure import BearerTokenMiddleware, decide
-from .library import IMAGE_TEMPLATE, METADATA_TEMPLATE, PREFIX, Library, NotInLibrary
-from .schemas import offered, published
+from .http_access import BearerTokenMiddleware, Exposure
+from .library import IMAGE_TEMPLATE, METADATA_TEMPLATE, PREFIX, Library, NotInLibrary, split_uri
+from .schemas import IMAGE_FORMS, offered, published
 from .tools import ImageTools
 
 logger = logging.getLogger(__name__)
@@ -51,10 +50,9 @@ CREATES_IMAGES = ToolAnnotations(destructive_hint=False)
 READS_ONLY = ToolAnnotations(read_only_hint=True, idempotent_hint=True)
 
 INSTRUCTIONS = (
-    "Create and edit images with SiliconFlow. generate_image makes pictures from a prompt, edit_image "
-    "changes or combines images (files, URLs, data URIs, `last` or siliconflow://images/ URIs), "
-    "list_models says which models and options exist. Image calls cost money. Saved images are "
-    "resources: siliconflow://images/<id> (and /metadata)."
+    "Create and edit images with SiliconFlow. generate_image makes pictures from a prompt; edit_image "
+    f"changes or combines images, each given as {IMAGE_FORMS} list_models says which models and options "
+    "exist. Image calls cost money. Saved images are resources: siliconflow://images/<id> (and /metadata)."
 )
 
 
@@ -100,28 +98,26 @@ class ImageServer(MCPServer[Any]):
         self, uri: AnyUrl | str, context: Context[Any, Any] | None = None
     ) -> Iterable[ReadResourceContents]:
         text = str(uri)
-        if not text.startswith(PREFIX):
+        named = split_uri(text)
+        if named is None:
             raise ResourceNotFoundError(
                 f"{text[:120]!r} is not served here: this server serves {PREFIX}<id> only."
             )
-        image_id = text[len(PREFIX) :]
-        wants_metadata = image_id.endswith("/metadata")
-        image_id = image_id.removesuffix("/metadata")
+        image_id, wants_metadata = named
         try:
-            entry = self.library.resolve(image_id) or self.library.get(image_id)
-            if wants_metadata:
-                metadata = await anyio.to_thread.run_sync(self.library.metadata, entry)
-                return [
-                    ReadResourceContents(
-                        content=json.dumps(metadata, ensure_ascii=False), mime_type="application/json"
-                    )
-                ]
-            data = await anyio.to_thread.run_sync(self.library.read, entry)
+            # A look at the disk, like listing and completion: in a worker thread, off the event loop.
+            return [await anyio.to_thread.run_sync(self._read, image_id, wants_metadata)]
         except NotInLibrary as exc:
             raise ResourceNotFoundError(str(exc)) from None
         except OSError:
             raise ResourceNotFoundError(f"{image_id[:120]} cannot be read now") from None
-        return [ReadResourceContents(content=data, mime_type=entry.mime_type)]
+
+    def _read(self, image_id: str, wants_metadata: bool) -> ReadResourceContents:
+        entry = self.library.resolve(image_id) or self.library.get(image_id)
+        if wants_metadata:
+            metadata = json.dumps(self.library.metadata(entry), ensure_ascii=False)
+            return ReadResourceContents(content=metadata, mime_type="application/json")
+        return ReadResourceContents(content=self.library.read(entry), mime_type=entry.mime_type)
 
     async def _complete(
         self,
@@ -166,9 +162,10 @@ def _tool(
 
 def build_server(settings: Settings, tools: ImageTools | None = None) -> ImageServer:
     tools = tools if tools is not None else ImageTools(settings)
-    site = settings.site or DEFAULT_SITE
+    site = settings.described_site
     generate_fields = ("prompt", "model", "aspect_ratio", *offered("text-to-image", site))
-    edit_fields = ("image", "prompt", "model", "image2", "image3", "aspect_ratio", *offered("edit", site))
+    # `image` is required whatever the site's models take; image2 and image3 come with the models that do.
+    edit_fields = ("image", "prompt", "model", "aspect_ratio", *offered("edit", site))
     registered = [
         _tool(tools.generate_image, "generate_image", "Generate images",
               descriptions.generate_image(settings), CREATES_IMAGES, icons.GENERATE, generate_fields),
@@ -200,11 +197,9 @@ def prepare_output_folder(settings: Settings) -> str | None:
     return None
 
 
-async def serve(
-    settings: Settings, transport: Transport = "stdio", host: str = "127.0.0.1", port: int = 8000
-) -> None:
-    """Run until the client disconnects (stdio) or the process is stopped (HTTP)."""
-    exposure = decide(settings, host, port) if transport == "streamable-http" else None
+async def serve(settings: Settings, exposure: Exposure | None = None) -> None:
+    """Over stdio until the client disconnects; given the policy of an HTTP bind, over HTTP until stopped."""
+    transport: Transport = "stdio" if exposure is None else "streamable-http"
     problem = prepare_output_folder(settings)
     if problem:
         logger.warning(
@@ -230,7 +225,7 @@ async def serve(
             return
         app: Any = server.streamable_http_app(
             transport_security=exposure.security,
-            host=host,
+            host=exposure.host,
             max_request_body_size=request_body_limit(settings),
         )
         if exposure.token:
@@ -238,6 +233,8 @@ async def serve(
         logger.info(
             "serving %s (%s)", exposure.url, "bearer token required" if exposure.token else "loopback only"
         )
+        if exposure.advice:
+            logger.info("%s", exposure.advice)
         # log_config=None: uvicorn's records go through this process's redacting handler. A stopped
         # server waits a while for calls under way (their images are paid for), not for ever for
         # streams a client left open.
@@ -245,8 +242,8 @@ async def serve(
 
         config = uvicorn.Config(
             app,
-            host=host,
-            port=port,
+            host=exposure.host,
+            port=exposure.port,
             log_config=None,
             log_level=settings.log_level.lower(),
             timeout_graceful_shutdown=SHUTDOWN_GRACE,
@@ -257,7 +254,7 @@ async def serve(
 
 
 def request_body_limit(settings: Settings) -> int:
-    """Room for three input images sent as data URIs: the SDK's 4 MiB default fits barely one."""
+    """Room for three input images sent as data URIs: the mcp package's 4 MiB default fits barely one."""
     base64_image = settings.max_input_bytes * 4 // 3 + 1024
     return max(DEFAULT_MAX_REQUEST_BODY_SIZE, 3 * base64_image + 1024 * 1024)
 

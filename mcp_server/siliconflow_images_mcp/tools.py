@@ -19,7 +19,7 @@ import anyio
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, TextContent
 
-from siliconflow_images import DownloadError, SaveError, rules
+from siliconflow_images import Clock, DownloadError, SaveError, SystemClock, rules
 from siliconflow_images.catalog import default_model
 from siliconflow_images.config import timeouts
 from siliconflow_images.files import unwritable
@@ -29,15 +29,15 @@ from siliconflow_models.capabilities import Task
 
 from .account import AccountModels
 from .config import Settings
-from .failures import WORDING, as_tool_errors
 from .inputs import ResolvedInput, resolve
 from .ledger import Ledger
 from .library import Library
 from .previews import StreamingPreview, preview_budget
 from .progress import Ctx, Progress
-from .results import OFFLINE_NOTE, describe_models, image_result
-from .schemas import ImageResult, ModelsResult, table_entry, unknown_entry
+from .results import OFFLINE_NOTE, describe_models, image_result, table_entry, unknown_entry
+from .schemas import ImageResult, ModelsResult
 from .schemas import field as arg
+from .tool_errors import NO_KEY, WORDING, as_tool_errors, no_default_model, unsaved, unwritable_folder
 
 if TYPE_CHECKING:
     from siliconflow_images import AsyncGeneration, AsyncSiliconFlow
@@ -59,24 +59,22 @@ class ImageTools:
 
     settings: Settings
     client: AsyncSiliconFlow | None = None
+    clock: Clock = field(default_factory=SystemClock)
+    """Time for the SDK's retries and the account list's freshness: tests pass one that never waits."""
     library: Library = field(init=False)
     ledger: Ledger = field(init=False)
-    account: AccountModels = field(default_factory=AccountModels)
+    account: AccountModels = field(init=False)
 
     def __post_init__(self) -> None:
         self.library = Library(self.settings.output_dir)
         self.ledger = Ledger(self.settings.output_dir)
+        self.account = AccountModels(self.clock)
         self.redact = Redactor(self.settings.secrets)
 
     def api(self) -> AsyncSiliconFlow:
         if self.client is None:
             if not self.settings.api_key:
-                raise ToolError(
-                    "SILICONFLOW_API_KEY is not set, so this server cannot call SiliconFlow. Ask the user to set "
-                    "it in the MCP client's configuration of siliconflow-images (a key from cloud.siliconflow.cn "
-                    "for the default api.siliconflow.cn, or from cloud.siliconflow.com with "
-                    "SILICONFLOW_BASE_URL=https://api.siliconflow.com/v1), or to start the server with --offline."
-                )
+                raise ToolError(NO_KEY)
             # Imported on the first call, not at start: the HTTP client is a tenth of a second to load.
             from siliconflow_images import AsyncSiliconFlow
 
@@ -89,6 +87,7 @@ class ImageTools:
                 max_retries=s.max_retries,
                 retry_budget=s.retry_budget,
                 limits=s.limits,
+                clock=self.clock,
                 wording=WORDING,
             )
         return self.client
@@ -158,7 +157,7 @@ class ImageTools:
     async def list_models(self) -> Annotated[CallToolResult, ModelsResult]:
         site = self.settings.site
         live: frozenset[str] | None = None
-        error: str | None = "SILICONFLOW_API_KEY is not set, so the account's list was not fetched."
+        error: str | None = NO_KEY
         if self.settings.api_key:
             live, error = await self.account.available(self.api(), fresh=True)
         shown = [
@@ -208,8 +207,7 @@ class ImageTools:
             generation = await progress.while_waiting(f"waiting for {model}", call)
             # From here the images are paid for.
             self.ledger.answered(tool, generation)
-            with anyio.CancelScope(shield=True), anyio.fail_after(self._keep_deadline()):
-                previews = await self._keep(generation, progress)
+            previews = await self._keep_in_time(generation, progress)
         parameters = {**generation.parameters, **{name: found.summary for name, found in inputs.items()}}
         if self.settings.offline:
             notes.append(OFFLINE_NOTE)
@@ -218,11 +216,7 @@ class ImageTools:
     def _default(self, task: Task, available: frozenset[str] | None) -> str:
         chosen = default_model(task, self.settings.site, available)
         if chosen is None:
-            kind = "edit" if task == "edit" else "text-to-image"
-            raise ToolError(
-                f"No {kind} model is documented for this site, nor offered by the account: name one in `model` "
-                "(list_models shows what the account offers). Nothing was sent."
-            )
+            raise no_default_model(task)
         return chosen
 
     def _check(
@@ -262,11 +256,7 @@ class ImageTools:
         """Refuse before spending when the images could not be kept."""
         problem = unwritable(self.settings.output_dir)
         if problem:
-            raise ToolError(
-                f"The output folder {self.settings.output_dir} cannot be written ({problem}), so the images "
-                "could not be kept. Set SILICONFLOW_OUTPUT_DIR to a writable folder. Nothing was sent, so "
-                "nothing was billed."
-            )
+            raise unwritable_folder(self.settings.output_dir, problem)
 
     def _call(
         self,
@@ -277,21 +267,26 @@ class ImageTools:
         sent: dict[str, Any],
         inputs: Mapping[str, ResolvedInput],
     ) -> Callable[[], Awaitable[AsyncGeneration]]:
-        if task == "edit":
-            image2, image3 = inputs.get("image2"), inputs.get("image3")
-            return functools.partial(
-                client.images.edit,
-                model=model,
-                prompt=prompt,
-                image=inputs["image"].value,
-                image2=image2.value if image2 is not None else None,
-                image3=image3.value if image3 is not None else None,
-                **sent,
-            )
-        return functools.partial(client.images.generate, model=model, prompt=prompt, **sent)
+        images: dict[str, Any] = {name: found.value for name, found in inputs.items()}
+        create = client.images.edit if task == "edit" else client.images.generate
+        return functools.partial(create, model=model, prompt=prompt, **images, **sent)
 
     def _keep_deadline(self) -> float:
         return self.settings.limits.download_deadline + KEEP_DEADLINE_EXTRA
+
+    async def _keep_in_time(
+        self, generation: AsyncGeneration, progress: Progress
+    ) -> list[tuple[str, str] | None]:
+        """`_keep`, shielded from the client's cancel but not past the deadline; a late save is a failed one."""
+        deadline = self._keep_deadline()
+        with anyio.CancelScope(shield=True):
+            with anyio.move_on_after(deadline):
+                return await self._keep(generation, progress)
+            # The images are billed: the ledger and the model learn where they still are, as for
+            # any other failed save, rather than an exception no one catches.
+            late = unsaved(generation, f"not saved within the {deadline:g} s this server allows")
+            await anyio.to_thread.run_sync(self.ledger.failed, generation, str(late))
+        raise late
 
     async def _keep(self, generation: AsyncGeneration, progress: Progress) -> list[tuple[str, str] | None]:
         """Download, save and preview every image at once; the ledger says how it ended."""

@@ -5,13 +5,18 @@ from __future__ import annotations
 import inspect
 import re
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+from mcp.server.mcpserver.exceptions import ToolError
 
 from siliconflow_images import AsyncSiliconFlow
+from siliconflow_images._messages import NOTHING_SENT
+from siliconflow_images_mcp import parse_args
 from siliconflow_images_mcp.config import ENVIRONMENT, ConfigError, Settings, default_output_dir
-from siliconflow_images_mcp.failures import WORDING
+from siliconflow_images_mcp.http_access import Exposure
+from siliconflow_images_mcp.tool_errors import WORDING
 from siliconflow_images_mcp.tools import ImageTools
 from siliconflow_models import MODELS, SITES
 
@@ -42,6 +47,13 @@ def test_the_site_follows_the_host_unless_told(tmp_path: Path) -> None:
         Settings.load(home | {"SILICONFLOW_SITE": "moon"})
 
 
+def test_a_host_that_names_no_site_is_described_as_the_default_site(tmp_path: Path) -> None:
+    home = {"HOME": str(tmp_path)}
+    emulated = Settings.load(home, base_url="http://127.0.0.1:8765/v1")
+    assert emulated.site is None and emulated.described_site is SITES["cn"]
+    assert Settings.load(home, base_url=SITES["com"].base_url).described_site is SITES["com"]
+
+
 @pytest.mark.parametrize("ending", ["\n", "\r\n", "  ", "\t"])
 def test_a_key_with_a_stray_newline_is_cleaned(tmp_path: Path, ending: str) -> None:
     settings = Settings.load({"HOME": str(tmp_path), "SILICONFLOW_API_KEY": f"sk-abcdefgh12345678{ending}"})
@@ -66,6 +78,40 @@ def test_http_tokens_must_be_long_and_clean(tmp_path: Path) -> None:
     assert Settings.load(home | {"SILICONFLOW_MCP_TOKEN": "t" * 32 + "\r\n"}).auth_token == "t" * 32
     settings = Settings.load(home, auth_token="x" * 20, api_key="sk-0123456789abcdef")
     assert settings.secrets == ("sk-0123456789abcdef", "x" * 20) and "xxxx" not in repr(settings)
+
+
+def test_the_token_option_says_the_variable_is_safer(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        parse_args(["--help"])
+    shown = " ".join(capsys.readouterr().out.split())
+    assert (
+        "Prefer SILICONFLOW_MCP_TOKEN: a command line is visible to other users of this machine (ps)" in shown
+    )
+
+
+def test_the_http_policy_is_decided_once_and_served_as_decided(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import anyio
+
+    import siliconflow_images_mcp
+    from siliconflow_images_mcp import http_access, server
+
+    decided: list[Exposure] = []
+    served: list[tuple[object, ...]] = []
+
+    def decide(*args: Any) -> Exposure:
+        decided.append(real_decide(*args))
+        return decided[-1]
+
+    real_decide = http_access.decide
+    monkeypatch.setattr(http_access, "decide", decide)
+    monkeypatch.setattr(anyio, "run", lambda fn, *args: served.append((fn, *args)))
+    monkeypatch.setattr(siliconflow_images_mcp, "configure_logging", lambda *args: None)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    siliconflow_images_mcp.main(["--transport", "streamable-http", "--port", "8123"])
+    assert len(decided) == 1 and served == [(server.serve, served[0][1], decided[0])]
+    assert (decided[0].host, decided[0].port) == ("127.0.0.1", 8123)
 
 
 def test_default_folders_are_absolute_and_never_the_whole_disk(
@@ -144,3 +190,46 @@ async def test_list_models_survives_an_unreachable_api(tmp_path: Path) -> None:
     data = result.structured_content or {}
     assert not result.is_error and data["live_checked"] is False and "Could not connect" in data["live_error"]
     assert all(entry["available"] is None for entry in data["models"])
+
+
+def offering(*names: str) -> httpx.MockTransport:
+    """An API whose account offers `names`, and fails any generation (none should be sent)."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/models"):
+            return httpx.Response(
+                200, json={"object": "list", "data": [{"id": n, "object": "model"} for n in names]}
+            )
+        return httpx.Response(500, json={"code": 50500, "message": "nothing should have been sent"})
+
+    return httpx.MockTransport(answer)
+
+
+@pytest.mark.anyio
+async def test_without_a_key_list_models_says_how_to_get_one_as_the_image_tools_do(tmp_path: Path) -> None:
+    tools = ImageTools(Settings.load({"HOME": str(tmp_path)}))
+    listing = (await tools.list_models()).structured_content or {}
+    with pytest.raises(ToolError) as refused:
+        await tools.generate_image(prompt="a cat")
+    assert listing["live_error"] == str(refused.value)
+    assert "SILICONFLOW_API_KEY is not set" in listing["live_error"] and "--offline" in listing["live_error"]
+
+
+@pytest.mark.anyio
+async def test_refusals_before_sending_say_so_in_the_sdks_words(tmp_path: Path) -> None:
+    blocked = tmp_path / "file-not-folder"
+    blocked.write_text("not a folder")
+    settings = Settings.load(
+        {"HOME": str(tmp_path)}, api_key="sk-unit-secret-0123", base_url=BASE, output_dir=blocked
+    )
+    async with client_on(offering("Kwai-Kolors/Kolors")) as client:
+        with pytest.raises(ToolError) as unwritable:
+            await ImageTools(settings, client).generate_image(prompt="a cat")
+    com = Settings.load(
+        {"HOME": str(tmp_path)}, api_key="sk-unit-secret-0123", base_url=SITES["com"].base_url
+    )
+    async with client_on(offering("black-forest-labs/FLUX.2-pro")) as client:
+        with pytest.raises(ToolError) as no_model:
+            await ImageTools(com, client).edit_image(image="https://e.test/a.png", prompt="x")
+    assert "cannot be written" in str(unwritable.value) and NOTHING_SENT in str(unwritable.value)
+    assert "No edit model is documented" in str(no_model.value) and NOTHING_SENT in str(no_model.value)

@@ -2,25 +2,25 @@
 
 One server process serves the module; the emulator runs in this process, so each test can
 make it misbehave. Every test checks its own results and the log lines they caused for the
-key, so each passes alone and in any order.
+key, so each passes alone and in any order. What needs a clock or a count of requests in
+flight (retries, concurrency) is in test_mcp_in_process.py, where both can be swapped in.
 """
 
 from __future__ import annotations
 
 import base64
 import json
-import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
-import anyio
 import pytest
 from mcp.client import Client
 from mcp.types import CallToolResult, ImageContent, ResourceLink
 from mcp_support import (
     SECRET_KEY,
     Folders,
+    assert_nowhere,
     error_text,
     mcp_server,
     png_bytes,
@@ -37,20 +37,15 @@ pytestmark = pytest.mark.anyio
 
 @pytest.fixture(scope="module")
 def folders(tmp_path_factory: pytest.TempPathFactory) -> Folders:
+    # Module scope, unlike the shared fixture: the one server process of the module keeps them.
     return Folders.under(tmp_path_factory.mktemp("e2e"))
 
 
 @pytest.fixture(scope="module")
-async def client(emulator: RunningEmulator, folders: Folders) -> AsyncIterator[Client]:
+async def client(running_emulator: RunningEmulator, folders: Folders) -> AsyncIterator[Client]:
     with folders.log.open("w") as log:
-        async with mcp_server(server_env(emulator, folders), log) as connected:
+        async with mcp_server(server_env(running_emulator, folders), log) as connected:
             yield connected
-
-
-@pytest.fixture(autouse=True)
-def calm_emulator(emulator: RunningEmulator) -> Iterator[None]:
-    yield
-    emulator.reset()
 
 
 @pytest.fixture(autouse=True)
@@ -60,10 +55,10 @@ def no_key_anywhere(folders: Folders) -> Iterator[list[CallToolResult]]:
     log_start = folders.log.stat().st_size if folders.log.exists() else 0
     yield results
     for result in results:
-        assert SECRET_KEY not in result.model_dump_json()
+        assert_nowhere(SECRET_KEY, result.model_dump_json())
     with folders.log.open() as log:
         log.seek(log_start)
-        assert SECRET_KEY[:8] not in log.read()
+        assert_nowhere(SECRET_KEY, log.read())
 
 
 async def call(
@@ -324,47 +319,6 @@ async def test_bad_input_images_are_refused_and_nothing_is_sent(
     assert emulator.settings.faults.malformed == 1
 
 
-async def test_rate_limits_are_retried_honouring_retry_after(
-    client: Client, emulator: RunningEmulator, folders: Folders, no_key_anywhere: Results
-) -> None:
-    # Across a process boundary the server's clock cannot be faked: this one waits for real,
-    # twice Retry-After: 1. The SDK's own tests check the policy with an injected clock.
-    emulator.settings.faults.rate_limit = 2
-    started = time.monotonic()
-    structured(await call(client, no_key_anywhere, "generate_image", {"prompt": "patience"}))
-    assert time.monotonic() - started >= 1.9
-    assert "retry 2 of 2 after HTTP 429" in folders.log.read_text()
-
-
-async def test_overload_is_retried(
-    client: Client, emulator: RunningEmulator, no_key_anywhere: Results
-) -> None:
-    emulator.settings.faults.retry_after = 0
-    emulator.settings.faults.overload = 1
-    structured(await call(client, no_key_anywhere, "generate_image", {"prompt": "busy day"}))
-    assert emulator.settings.faults.overload == 0
-
-
-async def test_giving_up_says_what_happened_and_what_to_try(
-    client: Client, emulator: RunningEmulator, no_key_anywhere: Results
-) -> None:
-    emulator.settings.faults.rate_limit = 5
-    message = error_text(await call(client, no_key_anywhere, "generate_image", {"prompt": "too many"}))
-    assert "rate limiting this account (429 after 2 retries)" in message and "wait 1 s" in message
-    assert emulator.settings.faults.rate_limit == 2  # three tries, no more
-
-
-async def test_a_gateway_timeout_is_retried_once_and_may_have_been_billed(
-    client: Client, emulator: RunningEmulator, no_key_anywhere: Results
-) -> None:
-    emulator.settings.faults.gateway_timeout = 1
-    structured(await call(client, no_key_anywhere, "generate_image", {"prompt": "slow"}))
-    emulator.settings.faults.gateway_timeout = 3
-    message = error_text(await call(client, no_key_anywhere, "generate_image", {"prompt": "slower"}))
-    assert "504" in message and "may still have run and been billed" in message
-    assert emulator.settings.faults.gateway_timeout == 1
-
-
 async def test_a_malformed_answer_is_an_error_and_saves_nothing(
     client: Client, emulator: RunningEmulator, folders: Folders, no_key_anywhere: Results
 ) -> None:
@@ -392,25 +346,6 @@ async def test_a_failed_download_says_where_the_images_still_are(
     assert [entry["event"] for entry in ledger[-2:]] == ["answered", "failed"] and len(
         ledger[-2]["urls"]
     ) == 2
-
-
-async def test_concurrent_calls_run_concurrently(
-    client: Client, emulator: RunningEmulator, no_key_anywhere: Results
-) -> None:
-    emulator.settings.faults.fixed_latency = 1.0
-    results: list[CallToolResult] = []
-
-    async def one(i: int) -> None:
-        results.append(
-            await call(client, no_key_anywhere, "generate_image", {"prompt": f"parallel {i}", "seed": i})
-        )
-
-    started = time.monotonic()
-    async with anyio.create_task_group() as group:
-        for i in range(4):
-            group.start_soon(one, i)
-    assert time.monotonic() - started < 2.5  # one after another would take over 4 s
-    assert sorted(structured(r)["seed"] for r in results) == [0, 1, 2, 3]
 
 
 async def test_progress_is_reported_while_generating(

@@ -23,11 +23,6 @@ from siliconflow_emulator.running import RunningEmulator
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def folders(tmp_path: Path) -> Folders:
-    return Folders.under(tmp_path)
-
-
 async def test_without_a_key_the_server_starts_lists_tools_and_names_the_variable(folders: Folders) -> None:
     with folders.log.open("w") as log:
         async with mcp_server(server_env(None, folders), log) as client:

@@ -7,7 +7,9 @@ import io
 import json
 import os
 import random
+import threading
 from pathlib import Path
+from typing import Any
 
 import anyio
 import anyio.lowlevel
@@ -15,9 +17,10 @@ import pytest
 from mcp_support import png_bytes
 from PIL import Image
 
+from siliconflow_images.config import DEFAULT_LIMITS
 from siliconflow_images.files import save_image, with_record
 from siliconflow_images_mcp.ledger import Ledger
-from siliconflow_images_mcp.library import Library, NotInLibrary
+from siliconflow_images_mcp.library import RECORD_BYTES, Library, NotInLibrary, split_uri
 from siliconflow_images_mcp.previews import PREVIEW_SIDE, StreamingPreview, preview, preview_budget
 
 
@@ -112,7 +115,42 @@ def test_library_pages_do_not_shift_when_images_arrive(tmp_path: Path) -> None:
         library.page("not-a-cursor", 2)
 
 
-@pytest.mark.parametrize("bad", ["../x.png", "a/b.png", "x.gif", ".hidden.png", "a.png/metadata/x"])
+def test_an_image_is_found_by_its_name_without_listing_the_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    image = saved(tmp_path, "a")
+    (tmp_path / "link.png").symlink_to(image)
+    library = Library(tmp_path)
+
+    def no_listing(*args: object) -> None:
+        raise AssertionError("the whole folder was listed to find one image")
+
+    monkeypatch.setattr(os, "scandir", no_listing)
+    entry = library.get("a.png")
+    assert (entry.path, entry.bytes, entry.mime_type) == (image, image.stat().st_size, "image/png")
+    for missing in ("b.png", "link.png"):  # a symlink is not an image of the folder
+        with pytest.raises(NotInLibrary, match="there is no saved image"):
+            library.get(missing)
+
+
+def test_uris_name_an_image_or_its_metadata() -> None:
+    assert split_uri("siliconflow://images/a.png") == ("a.png", False)
+    assert split_uri("siliconflow://images/a.png/metadata") == ("a.png", True)
+    assert split_uri("file:///a.png") is None
+
+
+def test_a_file_larger_than_any_image_the_server_keeps_is_not_served(tmp_path: Path) -> None:
+    huge = tmp_path / "huge.png"
+    with huge.open("wb") as sparse:
+        sparse.truncate(DEFAULT_LIMITS.max_download_bytes + RECORD_BYTES + 1)
+    library = Library(tmp_path)
+    with pytest.raises(NotInLibrary, match="not a readable image file"):
+        library.read(library.get("huge.png"))
+
+
+@pytest.mark.parametrize(
+    "bad", ["../x.png", "a/b.png", "x.gif", ".hidden.png", "a.png/metadata/x", "a.png\n"]
+)
 def test_only_names_of_the_folder_can_be_asked_for(tmp_path: Path, bad: str) -> None:
     with pytest.raises(NotInLibrary):
         Library(tmp_path).get(bad)
@@ -127,3 +165,24 @@ def test_the_ledger_appends_one_line_per_event(tmp_path: Path) -> None:
         "time" in line for line in lines
     )
     Ledger(tmp_path / "missing" / "file-not-folder")._append({"event": "answered"})  # logs, never raises
+
+
+@pytest.mark.anyio
+async def test_resources_are_read_off_the_event_loop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from siliconflow_images_mcp.config import Settings
+    from siliconflow_images_mcp.server import build_server
+
+    saved(tmp_path, "a", {"model": "m", "prompt": "p", "seed": 1})
+    server = build_server(Settings.load({"HOME": str(tmp_path)}, output_dir=tmp_path))
+    looked_up_in: list[threading.Thread] = []
+    real_get = Library.get
+
+    def get(library: Library, image_id: str) -> Any:
+        looked_up_in.append(threading.current_thread())
+        return real_get(library, image_id)
+
+    monkeypatch.setattr(Library, "get", get)
+    image = list(await server.read_resource("siliconflow://images/a.png"))
+    metadata = list(await server.read_resource("siliconflow://images/a.png/metadata"))
+    assert image[0].mime_type == "image/png" and json.loads(str(metadata[0].content))["record"]["seed"] == 1
+    assert len(looked_up_in) == 2 and threading.main_thread() not in looked_up_in

@@ -10,8 +10,8 @@ import pytest
 
 from siliconflow_images.catalog import models_for
 from siliconflow_images_mcp.config import Settings
-from siliconflow_images_mcp.schemas import offered, published
-from siliconflow_images_mcp.server import build_server
+from siliconflow_images_mcp.schemas import IMAGE_FORMS, offered, published
+from siliconflow_images_mcp.server import INSTRUCTIONS, build_server
 from siliconflow_models import MODELS, SITES, ImageGenerationRequest
 from siliconflow_models.capabilities import IMAGE_FIELDS
 
@@ -95,12 +95,13 @@ def test_published_schemas_lose_only_what_agents_do_not_need() -> None:
 @pytest.mark.parametrize("base_url", [s.base_url for s in SITES.values()] + ["http://127.0.0.1:8765/v1"])
 @pytest.mark.parametrize("offline", [False, True])
 async def test_the_tool_list_fits_its_budget(tmp_path: Path, base_url: str, offline: bool) -> None:
-    from mcp.types import ListToolsResult
+    from mcp.client import Client
 
     server = build_server(Settings.load({"HOME": str(tmp_path)}, base_url=base_url, offline=offline))
-    answer = ListToolsResult(tools=await server.list_tools())
-    # The SDK stamps its serverInfo (with the server's icon) on the answer as it sends it.
-    answer.meta = server._lowlevel_server.server_info_stamp
+    # The answer as a client receives it: the SDK stamps its serverInfo (with the server's icon)
+    # on it as it sends it, which a list built here would leave out.
+    async with Client(server) as client:
+        answer = await client.list_tools()
     size = len(answer.model_dump_json(by_alias=True, exclude_none=True))
     assert size <= TOOLS_LIST_BUDGET, size
 
@@ -109,3 +110,16 @@ def test_edit_offers_the_options_of_every_model_that_takes_an_image() -> None:
     site = SITES["cn"]
     takers = [caps for caps in MODELS.values() if caps.accepts("image") and "cn" in caps.sites]
     assert set(offered("edit", site)) == {f for caps in takers for f in caps.fields}
+
+
+def test_the_server_instructions_name_the_image_forms_the_fields_do() -> None:
+    assert IMAGE_FORMS in INSTRUCTIONS
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("site", list(SITES))
+async def test_edit_offers_image_and_what_the_sites_image_models_take(tmp_path: Path, site: str) -> None:
+    tools = await listed(tmp_path, base_url=SITES[site].base_url)  # type: ignore[index]
+    edit = set(tools["edit_image"]["inputSchema"]["properties"])
+    assert edit == {"image", "prompt", "model", "aspect_ratio"} | set(offered("edit", SITES[site]))  # type: ignore[index]
+    assert tools["edit_image"]["inputSchema"]["required"] == ["image", "prompt"]

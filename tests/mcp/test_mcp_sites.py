@@ -19,11 +19,6 @@ pytestmark = pytest.mark.anyio
 COM = {"SILICONFLOW_BASE_URL": SITES["com"].base_url}
 
 
-@pytest.fixture
-def folders(tmp_path: Path) -> Folders:
-    return Folders.under(tmp_path)
-
-
 async def test_the_international_site_offline(folders: Folders) -> None:
     with folders.log.open("w") as log:
         async with mcp_server(server_env(None, folders, **COM), log, "--offline") as client:

@@ -1,38 +1,11 @@
-"""Fixtures of the security suite: one emulator per module, put back as it started after every test."""
+"""Fixtures of the security suite: the shared ones from mcp_support.py, and both transports."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
-from mcp_support import SECRET_KEY, Folders
 
-from siliconflow_emulator import EmulatorSettings, Faults, run_in_thread
-from siliconflow_emulator.running import RunningEmulator
-
-
-@pytest.fixture(scope="module")
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture(scope="module")
-def running_emulator() -> Iterator[RunningEmulator]:
-    settings = EmulatorSettings(api_keys=frozenset({SECRET_KEY}), faults=Faults(retry_after=0))
-    with run_in_thread(settings, host="127.0.0.1", port=0) as running:
-        yield running
-
-
-@pytest.fixture
-def emulator(running_emulator: RunningEmulator) -> Iterator[RunningEmulator]:
-    yield running_emulator
-    running_emulator.reset()
-
-
-@pytest.fixture
-def folders(tmp_path: Path) -> Folders:
-    return Folders.under(tmp_path)
+# Imported names are how pytest finds fixtures in a conftest.
+from mcp_support import anyio_backend, emulator, folders, running_emulator  # noqa: F401
 
 
 @pytest.fixture(params=["stdio", "http"])

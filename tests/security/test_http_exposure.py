@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import httpx
 import pytest
-from mcp_support import HTTP_TOKEN, Folders, http_process, server_env, structured
-from secrets_check import assert_nowhere
+from mcp_support import HTTP_TOKEN, Folders, assert_nowhere, http_process, server_env, structured
+from starlette.types import Receive, Scope, Send
 
 from siliconflow_emulator.running import RunningEmulator
+from siliconflow_images_mcp import http_access
+from siliconflow_images_mcp.config import ConfigError, Settings
+from siliconflow_images_mcp.http_access import BearerTokenMiddleware, decide
 
 MCP_HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
 INITIALIZE = {
@@ -127,6 +131,8 @@ def test_host_and_origin_are_checked_on_a_public_bind_too(
             timeout=10,
         )
         assert allowed.status_code == 200
+    # Whoever started it is told how to admit the name a proxy or DNS gives it.
+    assert "--allowed-host NAME" in folders.log.read_text()
 
 
 @pytest.mark.anyio
@@ -137,3 +143,70 @@ async def test_with_the_token_the_tools_work(emulator: RunningEmulator, folders:
         async with mcp_http_server(server_env(emulator, folders), log) as client:
             data = structured(await client.call_tool("generate_image", {"prompt": "over http", "seed": 5}))
     assert data["seed"] == 5
+
+
+async def answer_ok(scope: Scope, receive: Receive, send: Send) -> None:
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": b"ok"})
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("authorization", "status"),
+    [
+        # Templates, so that test ids (and pytest's output) never hold the token.
+        ("Bearer {token}", 200),
+        ("bearer {token}", 200),
+        ("BEARER  {token}", 200),
+        ("Bearer {upper}", 401),  # the token itself is case-sensitive
+        ("Bearer {token}x", 401),
+        ("Bearer{token}", 401),
+        ("Basic {token}", 401),
+        ("Bearer", 401),
+    ],
+)
+async def test_the_bearer_scheme_is_matched_whatever_its_case(authorization: str, status: int) -> None:
+    app = BearerTokenMiddleware(answer_ok, HTTP_TOKEN)
+    header = authorization.format(token=HTTP_TOKEN, upper=HTTP_TOKEN.upper())
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1"
+    ) as client:
+        answer = await client.post("/mcp", headers={"Authorization": header})
+    assert answer.status_code == status
+
+
+def public(tmp_path: Path, **settings: list[str]) -> Settings:
+    return Settings.load({"HOME": str(tmp_path)}, auth_token=HTTP_TOKEN, **settings)  # type: ignore[arg-type]
+
+
+def test_an_allowed_host_may_be_a_bare_ipv6_address(tmp_path: Path) -> None:
+    given = ["fe80::1", "[2001:db8::5]:8443", "images.example.com", "10.0.0.5:8000"]
+    hosts = decide(public(tmp_path, allowed_hosts=given), "192.0.2.10", 8000).security.allowed_hosts or []
+    # A Host header brackets an IPv6 address; a name without a port stands for every port.
+    expected = {
+        "[fe80::1]",
+        "[fe80::1]:*",
+        "[2001:db8::5]:8443",
+        "images.example.com",
+        "images.example.com:*",
+    }
+    assert expected | {"10.0.0.5:8000"} <= set(hosts)
+    assert not [h for h in hosts if h.startswith("fe80") or h.endswith((":8443:*", ":8000:*"))]
+
+
+def test_a_public_bind_says_how_to_admit_another_name(tmp_path: Path) -> None:
+    advice = decide(public(tmp_path), "0.0.0.0", 8000).advice or ""
+    assert (
+        "--allowed-host NAME" in advice
+        and "SILICONFLOW_MCP_ALLOWED_HOSTS" in advice
+        and "127.0.0.1" in advice
+    )
+    assert decide(public(tmp_path), "127.0.0.1", 8000).advice is None
+
+
+def test_the_refusal_asks_for_as_long_a_token_as_the_settings_do(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(http_access, "MIN_TOKEN_CHARS", 24)
+    with pytest.raises(ConfigError, match=r"a secret of 24\+ characters"):
+        decide(Settings.load({"HOME": str(tmp_path)}), "0.0.0.0", 8000)

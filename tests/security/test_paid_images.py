@@ -46,6 +46,13 @@ async def test_a_folder_lost_after_the_answer_leaves_the_urls_and_their_expiry(
 ) -> None:
     emulator.settings.faults.fixed_latency = 1.5
     results = []
+    sending = anyio.Event()
+
+    async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+        # Said once the folder was checked, as the request goes out: the API holds it 1.5 s.
+        if message and message.startswith("sending the request"):
+            sending.set()
+
     with folders.log.open("w") as log:
         async with (
             mcp_server(server_env(emulator, folders), log) as client,
@@ -53,10 +60,15 @@ async def test_a_folder_lost_after_the_answer_leaves_the_urls_and_their_expiry(
         ):
 
             async def call() -> None:
-                results.append(await client.call_tool("generate_image", {"prompt": "x", "batch_size": 2}))
+                results.append(
+                    await client.call_tool(
+                        "generate_image", {"prompt": "x", "batch_size": 2}, progress_callback=on_progress
+                    )
+                )
 
             group.start_soon(call)
-            await anyio.sleep(0.7)  # the request is at the API now
+            with anyio.fail_after(20):
+                await sending.wait()
             shutil.rmtree(folders.output)
             folders.output.write_text("the folder became a file")
     message = error_text(results[0])

@@ -18,7 +18,7 @@ from typing import Final
 from mcp.server.transport_security import TransportSecuritySettings
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from .config import ConfigError, Settings
+from .config import MIN_TOKEN_CHARS, ConfigError, Settings
 
 LOOPBACK_NAMES: Final = ("127.0.0.1", "localhost", "[::1]")
 
@@ -31,6 +31,8 @@ class Exposure:
     port: int
     token: str | None
     security: TransportSecuritySettings
+    advice: str | None = None
+    """What to tell whoever starts a public bind, for the log."""
 
     @property
     def url(self) -> str:
@@ -49,25 +51,44 @@ def is_loopback(host: str) -> bool:
 
 def decide(settings: Settings, host: str, port: int) -> Exposure:
     """The policy for serving on host:port, or ConfigError saying why the server will not start."""
-    if not is_loopback(host) and not settings.auth_token:
+    public = not is_loopback(host)
+    if public and not settings.auth_token:
         raise ConfigError(
             f"refusing to serve on {host}: anyone who can reach it could spend your SiliconFlow credits and read "
             "images through the tools. Set SILICONFLOW_MCP_TOKEN (or --auth-token) to a secret of "
-            "16+ characters that clients send as `Authorization: Bearer <token>`, or bind 127.0.0.1."
+            f"{MIN_TOKEN_CHARS}+ characters that clients send as `Authorization: Bearer <token>`, or bind 127.0.0.1."
         )
     hosts = [f"{name}:*" for name in LOOPBACK_NAMES] + [*LOOPBACK_NAMES]
-    if not is_loopback(host):
+    if public:
         hosts += _names_of_this_machine(host)
     for name in settings.allowed_hosts:
-        # A name without a port stands for every port; IPv6 addresses come in brackets.
-        hosts += [name] if re.search(r":(\d+|\*)$", name) else [name, f"{name}:*"]
+        hosts += host_patterns(name)
     origins = [f"http://{name}:*" for name in LOOPBACK_NAMES] + list(settings.allowed_origins)
     security = TransportSecuritySettings(
         enable_dns_rebinding_protection=True,
         allowed_hosts=list(dict.fromkeys(hosts)),
         allowed_origins=list(dict.fromkeys(origins)),
     )
-    return Exposure(host=host, port=port, token=settings.auth_token, security=security)
+    advice = None
+    if public:
+        names = ", ".join(dict.fromkeys(h.removesuffix(":*") for h in security.allowed_hosts or ()))
+        advice = (
+            "clients must reach this server by a name it knows, or get 421 Misdirected Request. Known: "
+            f"{names}. For another (a proxy's public name, a DNS name), start it with --allowed-host NAME "
+            "(repeatable) or SILICONFLOW_MCP_ALLOWED_HOSTS=NAME,..."
+        )
+    return Exposure(host=host, port=port, token=settings.auth_token, security=security, advice=advice)
+
+
+def host_patterns(name: str) -> list[str]:
+    """The Host headers an --allowed-host admits: a name without a port stands for every port."""
+    with contextlib.suppress(ValueError):
+        # A bare IPv6 address: its colons are no port, and a Host header brackets it.
+        if ipaddress.ip_address(name).version == 6:
+            name = f"[{name}]"
+    if re.fullmatch(r"(\[[^\]]+\]|[^:\[\]]+):(\d+|\*)", name):
+        return [name]
+    return [name, f"{name}:*"]
 
 
 def _names_of_this_machine(bind: str) -> list[str]:
@@ -88,14 +109,16 @@ class BearerTokenMiddleware:
 
     def __init__(self, app: ASGIApp, token: str) -> None:
         self.app = app
-        self._expected = f"Bearer {token}".encode()
+        self._token = token.encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         given = next((value for name, value in scope.get("headers", ()) if name == b"authorization"), b"")
-        if hmac.compare_digest(given, self._expected):
+        scheme, _, credentials = given.partition(b" ")
+        # The scheme is case-insensitive (RFC 7235, 6750): "bearer x" is as good as "Bearer x".
+        if scheme.lower() == b"bearer" and hmac.compare_digest(credentials.lstrip(b" "), self._token):
             await self.app(scope, receive, send)
             return
         body = b'{"error": "unauthorized", "error_description": "send Authorization: Bearer <SILICONFLOW_MCP_TOKEN>"}'

@@ -22,9 +22,9 @@ from ..errors import RequestRefusedError
 from . import exits, manifest, messages
 from .commands import placeholder
 from .exits import UsageError
+from .image_request import Call, ImageRequest, build, normalize
 from .output import Bars
 from .pacing import Pacer
-from .requests import Call, ImageRequest, build, normalize
 from .runner import Outcome, Runner
 from .session import Context
 

@@ -16,10 +16,10 @@ from ..errors import RequestRefusedError
 from ..types import Model
 from . import exits, messages
 from .exits import UsageError
+from .image_request import ImageRequest, build, normalize, per_call
 from .output import is_terminal
 from .pacing import Pacer
 from .parser import request_fields
-from .requests import ImageRequest, build, normalize, per_call
 from .runner import Outcome, Runner
 from .session import Context
 

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
-from .requests import Call
+from .image_request import Call
 
 Done = set[tuple[int, int]]
 """(line, call index) pairs already made."""

@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
 from .._clock import Clock
-from .requests import Call
+from .image_request import Call
 
 
 def is_terminal(stream: TextIO) -> bool:

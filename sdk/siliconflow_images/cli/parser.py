@@ -9,8 +9,8 @@ from typing import Any, Final
 
 from ..catalog import ASPECT_RATIOS, parse_aspect
 from . import exits
+from .image_request import MAX_IMAGES
 from .messages import PROG
-from .requests import MAX_IMAGES
 from .session import ENVIRONMENT
 
 DEFAULT_CONCURRENCY: Final = 8

@@ -104,6 +104,39 @@ def test_resume_makes_a_changed_line_again(cli: Cli, cwd: Path, transport: Count
     assert transport.prompts["picture 3, but blue"] == 1 and transport.generations == 4
 
 
+def test_resume_after_a_line_is_inserted_pays_for_nothing_again(
+    cli: Cli, cwd: Path, transport: CountingTransport
+) -> None:
+    batch_file(cwd / "jobs.jsonl", lines(3, model="Kwai-Kolors/Kolors", n=6))  # two calls a line: 4 + 2
+    assert cli("batch", "jobs.jsonl").code == 0
+    assert transport.generations == 6
+    batch_file(cwd / "jobs.jsonl", ["# for the shop window", *lines(3, model="Kwai-Kolors/Kolors", n=6)])
+
+    result = cli("batch", "jobs.jsonl", "--resume", "--json")
+
+    assert result.code == 0, result.err
+    assert transport.generations == 6  # every line moved down one, and none was sent again
+    doc = result.json()
+    assert doc["done"] == 3 and doc["done_before"] == 3 and doc["images"] == []
+
+
+def test_identical_lines_are_each_made_and_resumed_one_for_one(
+    cli: Cli, cwd: Path, transport: CountingTransport
+) -> None:
+    same = {"prompt": "a fox", "size": SMALL}
+    batch_file(cwd / "jobs.jsonl", [same, same])
+    assert cli("batch", "jobs.jsonl").code == 0
+    assert transport.prompts == {"a fox": 2}
+    batch_file(cwd / "jobs.jsonl", [same, {"prompt": "a hare", "size": SMALL}, same, same])
+
+    result = cli("batch", "jobs.jsonl", "--resume", "--json")
+
+    assert result.code == 0, result.err
+    # Two foxes are on record: the file now asks for three, so one more is made, and the hare.
+    assert transport.prompts == {"a fox": 3, "a hare": 1}
+    assert result.json()["done_before"] == 2
+
+
 def test_a_429_storm_slows_the_batch_and_loses_no_line(
     cli: Cli, cwd: Path, emulator: RunningEmulator, clock: FakeClock, transport: CountingTransport
 ) -> None:

@@ -252,10 +252,10 @@ def batch(ctx: Context) -> int:
     records = manifest.read(manifest_path)
     if records and not ctx.args.resume:
         raise UsageError(messages.manifest_exists(manifest_path, len(records)))
-    made = manifest.done(records, {line.number: line.request.canonical() for line in lines})
+    made = manifest.Done(records)
     calls, done_before = [], 0
     for line in lines:
-        left = [call for call in line.request.calls(line.number) if (line.number, call.index) not in made]
+        left = [call for call in line.request.calls(line.number) if not made.take(call)]
         calls += left
         done_before += not left
     if ctx.args.dry_run:

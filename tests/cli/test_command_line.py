@@ -59,6 +59,46 @@ def test_usage_errors_exit_2(cli: Cli, args: list[str], transport: CountingTrans
     assert transport.generations == 0
 
 
+@pytest.mark.parametrize(
+    ("args", "command"),
+    [
+        (["generate", "x", "--size", "big"], "generate"),
+        (["generate", "x", "--bogus"], "generate"),
+        (["batch"], "batch"),
+        (["frobnicate"], None),
+    ],
+)
+def test_usage_errors_under_json_still_print_one_document(
+    cli: Cli, args: list[str], command: str | None
+) -> None:
+    result = cli(*args, "--json")
+
+    assert result.code == exits.USAGE
+    doc = result.json()
+    assert doc["command"] == command and doc["exit_code"] == exits.USAGE
+    assert doc["error"]["type"] == "UsageError" and doc["error"]["message"] in result.err
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["-n", "many"], "-n: takes a whole number from 1 to 100, not 'many'"),
+        (["-n", "0"], "-n: takes a whole number from 1 to 100, not '0'"),
+        (["--seed", "lucky"], "--seed: takes a whole number, not 'lucky'"),
+        (["--cfg", "high"], "--cfg: takes a number, not 'high'"),
+        (["--timeout", "soon"], "--timeout: takes a number above 0, not 'soon'"),
+        (["--concurrency", "0"], "--concurrency: takes a whole number, 1 or more, not '0'"),
+    ],
+)
+def test_a_bad_option_value_is_named_with_what_it_takes(cli: Cli, args: list[str], said: str) -> None:
+    result = cli("generate", "x", *args)
+
+    assert result.code == exits.USAGE
+    assert said in result.err
+    # argparse's own wording names the private function that read the value.
+    assert "invalid" not in result.err and "value:" not in result.err
+
+
 def test_a_missing_prompt_on_a_terminal_is_a_usage_error_not_a_wait(
     cli: Cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -18,7 +18,7 @@ from . import commands, exits
 from .batch import batch
 from .exits import UsageError
 from .output import Output
-from .parser import build_parser, parse
+from .parser import build_parser, parse, wants_json
 from .session import Context, Settings, offline_emulator
 
 COMMANDS: Final[Mapping[str, Callable[[Context], int]]] = {
@@ -41,11 +41,14 @@ def run_command(
         # Nothing to do: show what there is rather than wait on a terminal.
         build_parser().print_help(sys.stdout)
         return exits.USAGE
+    clock = clock if clock is not None else SystemClock()
     try:
         args = parse(argv)
-    except SystemExit as exc:
+    except UsageError as exc:
+        command = argv[0] if argv[0] in COMMANDS else None
+        return failed(Output(json_mode=wants_json(argv), clock=clock), command, exc, str(exc))
+    except SystemExit as exc:  # --help and --version have said their piece
         return exc.code if isinstance(exc.code, int) else exits.USAGE
-    clock = clock if clock is not None else SystemClock()
     env = os.environ if env is None else env
     out = Output(json_mode=args.json, clock=clock)
     if args.verbose:
@@ -69,7 +72,7 @@ def run_command(
         return exits.INTERRUPTED
 
 
-def failed(out: Output, command: str, error: Exception, message: str) -> int:
+def failed(out: Output, command: str | None, error: Exception, message: str) -> int:
     """A failure before any result: its sentence on stderr (and as the JSON document), no traceback."""
     code = exits.code_for(error)
     out.note(message)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Final
 
 from .. import _messages
+from ..redaction import clip
 
 PROG: Final = "siliconflow-images"
 
@@ -23,6 +24,36 @@ PLACEHOLDER: Final = (
     "Offline: these are placeholder images drawn by the built-in emulator, not made by SiliconFlow. "
     "Nothing was sent to SiliconFlow and nothing was billed."
 )
+
+
+def bad_usage(prog: str, problem: str) -> str:
+    return f"{prog}: {problem.rstrip('.')} ({prog} --help shows the options)."
+
+
+def no_command() -> str:
+    return f"Give a command: {PROG} generate, edit, models or batch ({PROG} --help shows them all)."
+
+
+def _given(text: str) -> str:
+    return clip(repr(text), 40)
+
+
+def not_a_size(text: str) -> str:
+    return f"takes WIDTHxHEIGHT in pixels, e.g. 1024x1024, not {_given(text)}"
+
+
+def not_a_whole_number(text: str, low: int | None, high: int | None) -> str:
+    if low is not None and high is not None:
+        allowed = f"a whole number from {low} to {high}"
+    elif low is not None:
+        allowed = f"a whole number, {low} or more"
+    else:
+        allowed = "a whole number"
+    return f"takes {allowed}, not {_given(text)}"
+
+
+def not_a_number(text: str, *, positive: bool = False) -> str:
+    return f"takes a {'number above 0' if positive else 'number'}, not {_given(text)}"
 
 
 def refused(model: str, problems: Sequence[str]) -> str:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import math
 import re
+from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any, Final
+from typing import Any, Final, NoReturn
 
 from ..catalog import ASPECT_RATIOS, parse_aspect
-from . import exits
+from . import messages
+from .exits import UsageError
 from .image_request import MAX_IMAGES
 from .messages import PROG
 from .session import ENVIRONMENT
@@ -47,7 +50,7 @@ def package_version() -> str:
 
 def _size(text: str) -> str:
     if not re.fullmatch(r"[1-9][0-9]{1,4}x[1-9][0-9]{1,4}", text.strip()):
-        raise argparse.ArgumentTypeError(f"a size is WIDTHxHEIGHT, e.g. 1024x1024, not {text!r}")
+        raise argparse.ArgumentTypeError(messages.not_a_size(text))
     return text.strip()
 
 
@@ -59,36 +62,79 @@ def _aspect(text: str) -> str:
     return text.strip()
 
 
-def _count(text: str) -> int:
-    value = int(text)
-    if not 1 <= value <= MAX_IMAGES:
-        raise argparse.ArgumentTypeError(f"must be 1 to {MAX_IMAGES}, not {value}")
+def _whole(text: str, low: int | None = None, high: int | None = None) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = None
+    if value is None or (low is not None and value < low) or (high is not None and value > high):
+        raise argparse.ArgumentTypeError(messages.not_a_whole_number(text, low, high))
     return value
 
 
+def _integer(text: str) -> int:
+    return _whole(text)
+
+
+def _count(text: str) -> int:
+    return _whole(text, 1, MAX_IMAGES)
+
+
 def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return _whole(text, 1)
+
+
+def _number(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(messages.not_a_number(text))
     return value
 
 
 def _positive_float(text: str) -> float:
-    value = float(text)
-    if not 0 < value < float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a positive number, not {text}")
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 < value < math.inf:
+        raise argparse.ArgumentTypeError(messages.not_a_number(text, positive=True))
     return value
 
 
-def _common() -> argparse.ArgumentParser:
-    parent = argparse.ArgumentParser(add_help=False)
+class Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is raised (as UsageError) rather than printed and exited on.
+
+    `--json` promises one JSON document, failure included; argparse's own `error` would print to
+    stderr and exit before the command could write it.
+    """
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(messages.bad_usage(self.prog, message.removeprefix("argument ")))
+
+
+def wants_json(argv: Sequence[str]) -> bool:
+    """Whether `--json` is asked for, read even from a command line that is otherwise wrong."""
+    probe = Parser(add_help=False)
+    probe.add_argument("--json", action="store_true")
+    try:
+        known, _ = probe.parse_known_args(list(argv))
+    except UsageError:
+        return False
+    return bool(known.json)
+
+
+def _common() -> Parser:
+    parent = Parser(add_help=False)
     parent.add_argument("--json", action="store_true", help="print one JSON document on stdout (for scripts)")
     parent.add_argument("-v", "--verbose", action="store_true", help="log requests and retries to stderr")
     return parent
 
 
-def _api() -> argparse.ArgumentParser:
-    parent = argparse.ArgumentParser(add_help=False)
+def _api() -> Parser:
+    parent = Parser(add_help=False)
     where = parent.add_mutually_exclusive_group()
     where.add_argument(
         "--offline",
@@ -105,8 +151,8 @@ def _api() -> argparse.ArgumentParser:
     return parent
 
 
-def _request(*, sizes: bool = True) -> argparse.ArgumentParser:
-    parent = argparse.ArgumentParser(add_help=False)
+def _request(*, sizes: bool = True) -> Parser:
+    parent = Parser(add_help=False)
     group = parent.add_argument_group("request")
     group.add_argument("-m", "--model", help="model name (default: the site's default; see `models`)")
     group.add_argument("-n", type=_count, default=1, help=f"how many images (1 to {MAX_IMAGES}; default 1)")
@@ -119,10 +165,10 @@ def _request(*, sizes: bool = True) -> argparse.ArgumentParser:
             metavar="W:H",
             help=f"the model's recommended size nearest this ratio ({', '.join(ASPECT_RATIOS)})",
         )
-    group.add_argument("--seed", type=int, help="seed; several calls use seed, seed+1, ...")
-    group.add_argument("--steps", type=int, help="num_inference_steps")
-    group.add_argument("--cfg", type=float, help="cfg (Qwen models)")
-    group.add_argument("--guidance", type=float, help="guidance_scale (Kolors)")
+    group.add_argument("--seed", type=_integer, help="seed; several calls use seed, seed+1, ...")
+    group.add_argument("--steps", type=_integer, help="num_inference_steps")
+    group.add_argument("--cfg", type=_number, help="cfg (Qwen models)")
+    group.add_argument("--guidance", type=_number, help="guidance_scale (Kolors)")
     group.add_argument("--negative", metavar="TEXT", help="negative_prompt: what to keep out of the image")
     group.add_argument("--format", choices=["png", "jpeg"], help="output_format (FLUX.2-pro)")
     group.add_argument(
@@ -133,8 +179,8 @@ def _request(*, sizes: bool = True) -> argparse.ArgumentParser:
     return parent
 
 
-def _running() -> argparse.ArgumentParser:
-    parent = argparse.ArgumentParser(add_help=False)
+def _running() -> Parser:
+    parent = Parser(add_help=False)
     parent.add_argument(
         "-o",
         "--output-dir",
@@ -158,7 +204,7 @@ def _running() -> argparse.ArgumentParser:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog=PROG,
         description="Create and edit images with SiliconFlow's image API.",
         epilog=EPILOG,
@@ -230,10 +276,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
-    """Parsed options; SystemExit(2) with argparse's message on a usage error."""
+    """Parsed options; UsageError saying what is wrong (SystemExit(0) after --help or --version)."""
     args = build_parser().parse_args(argv)
     if args.command is None:
-        raise SystemExit(exits.USAGE)
+        raise UsageError(messages.no_command())
     return args
 
 

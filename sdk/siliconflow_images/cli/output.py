@@ -10,7 +10,7 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, TextIO
+from typing import Any, Final, TextIO
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
@@ -24,6 +24,17 @@ def is_terminal(stream: TextIO) -> bool:
         return stream.isatty()
     except (AttributeError, ValueError):
         return False
+
+
+_CONTROLS: Final = {
+    code: f"\\x{code:02x}" for code in (*range(0x20), *range(0x7F, 0xA0)) if code not in (0x09, 0x0A)
+}
+
+
+def printable(text: str) -> str:
+    """`text` with control characters written out (`\\x1b`): a sentence may quote a batch file, a
+    path or a server's answer, and an escape sequence in one must not reach the terminal as one."""
+    return text.translate(_CONTROLS)
 
 
 class Output:
@@ -51,7 +62,8 @@ class Output:
             print(text, file=self.stdout, flush=True)
 
     def note(self, text: str) -> None:
-        """A sentence for the person watching: stderr, always."""
+        """A sentence for the person watching: stderr, always, with no control character but newlines."""
+        text = printable(text)
         if self._live is not None:
             self._live.console.print(text, markup=False, highlight=False, soft_wrap=True)
         else:

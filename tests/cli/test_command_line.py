@@ -35,6 +35,24 @@ def test_no_arguments_prints_help_instead_of_waiting(cli: Cli) -> None:
     assert "exit codes" in result.out and "SILICONFLOW_OUTPUT_DIR" in result.out
 
 
+def test_help_lists_every_exit_code_from_the_one_table(cli: Cli) -> None:
+    text = " ".join(cli("--help").out.split())
+
+    for code, meaning in exits.MEANINGS.items():
+        assert f"{code} {meaning}" in text
+
+
+def test_the_readme_exit_code_table_says_what_the_command_does() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme.split("## Command line", 1)[1].split("| exit code | meaning |", 1)[1]
+    rows = [line for line in section.splitlines()[2:] if line.startswith("| ")]
+    table = {}
+    for row in rows[: len(exits.MEANINGS)]:
+        code, meaning = (cell.strip() for cell in row.strip("|").split("|"))
+        table[int(code)] = meaning.replace("`", "")
+    assert table == exits.MEANINGS
+
+
 def test_version(cli: Cli) -> None:
     result = cli("--version")
 

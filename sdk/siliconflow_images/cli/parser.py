@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import math
 import re
+import textwrap
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, Final, NoReturn
 
 from ..catalog import ASPECT_RATIOS, parse_aspect
-from . import messages
+from . import exits, messages
 from .exits import UsageError
 from .image_request import MAX_IMAGES
 from .messages import PROG
@@ -19,13 +20,12 @@ from .session import ENVIRONMENT
 DEFAULT_CONCURRENCY: Final = 8
 EPILOG: Final = (
     "exit codes:\n"
-    "  0    success\n"
-    "  2    usage: a bad option or batch file, no API key\n"
-    "  3    refused before sending by the model's rules (nothing billed)\n"
-    "  4    SiliconFlow failed (error status, no answer, images not saved)\n"
-    "  5    partial: some requests succeeded, some failed\n"
-    "  130  interrupted\n"
-    "\nenvironment:\n" + "\n".join(f"  {name:<24} {what}" for name, what in ENVIRONMENT.items())
+    + "\n".join(
+        textwrap.fill(meaning, 96, initial_indent=f"  {code:<5}", subsequent_indent=" " * 7)
+        for code, meaning in exits.MEANINGS.items()
+    )
+    + "\n\nenvironment:\n"
+    + "\n".join(f"  {name:<24} {what}" for name, what in ENVIRONMENT.items())
 )
 
 

@@ -17,6 +17,7 @@ from cli_support import SECRET_KEY, CountingTransport, Result, batch_file, manif
 
 from siliconflow_emulator import RunningEmulator
 from siliconflow_images.cli import exits
+from siliconflow_models import MODELS
 
 Cli = Callable[..., Result]
 
@@ -51,6 +52,25 @@ def test_the_readme_exit_code_table_says_what_the_command_does() -> None:
         code, meaning = (cell.strip() for cell in row.strip("|").split("|"))
         table[int(code)] = meaning.replace("`", "")
     assert table == exits.MEANINGS
+
+
+@pytest.mark.parametrize(
+    ("option", "field"),
+    [
+        ("--cfg", "cfg"),
+        ("--guidance", "guidance_scale"),
+        ("--steps", "num_inference_steps"),
+        ("--format", "output_format"),
+    ],
+)
+def test_an_options_help_names_the_models_that_take_it(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch, option: str, field: str
+) -> None:
+    monkeypatch.setenv("COLUMNS", "1000")  # one line per option
+    [line] = [line for line in cli("generate", "--help").out.splitlines() if line.lstrip().startswith(option)]
+
+    named = set(line.rsplit("(", 1)[1].rstrip(")").split(", "))
+    assert named == {name.split("/")[-1] for name, caps in MODELS.items() if caps.accepts(field)}
 
 
 def test_version(cli: Cli) -> None:

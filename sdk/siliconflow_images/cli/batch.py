@@ -8,7 +8,6 @@ ends. The first Ctrl-C lets the calls under way finish and be recorded; a second
 
 from __future__ import annotations
 
-import json
 import signal
 import sys
 import threading
@@ -20,16 +19,14 @@ import anyio
 
 from ..errors import RequestRefusedError
 from . import exits, manifest, messages
+from .batch_file import listed, read_lines
 from .commands import placeholder
 from .exits import UsageError
-from .image_request import Call, ImageRequest, build, normalize
+from .image_request import Call, ImageRequest, build
 from .output import Bars
 from .pacing import Pacer
 from .runner import Outcome, Runner
 from .session import Context
-
-SHOWN = 20
-"""Problems listed at most when a file is refused; the rest are counted."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,46 +34,6 @@ class Line:
     number: int
     input: dict[str, Any]
     request: ImageRequest
-
-
-def _listed(problems: list[str]) -> str:
-    more = f"\n... and {len(problems) - SHOWN} more" if len(problems) > SHOWN else ""
-    return "\n".join(problems[:SHOWN]) + more
-
-
-def read_lines(path: Path) -> list[tuple[int, dict[str, Any], dict[str, Any]]]:
-    """(line number, the object as written, its fields by API name); UsageError naming every bad line.
-
-    Blank lines and lines starting with # are skipped; a line that is a JSON string is a prompt.
-    """
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(
-            f"Cannot read the batch file {path}: {getattr(exc, 'strerror', None) or exc}."
-        ) from None
-    lines, problems = [], []
-    for number, raw in enumerate(text.splitlines(), 1):
-        stripped = raw.strip()
-        if not stripped or stripped.startswith("#"):
-            continue
-        try:
-            given = json.loads(stripped)
-        except ValueError as exc:
-            problems.append(f"line {number}: not JSON ({getattr(exc, 'msg', exc)})")
-            continue
-        given = {"prompt": given} if isinstance(given, str) else given
-        if not isinstance(given, dict):
-            problems.append(f'line {number}: a request is a JSON object, e.g. {{"prompt": "a red fox"}}')
-            continue
-        fields, found = normalize(given)
-        problems += [f"line {number}: {problem}" for problem in found]
-        lines.append((number, given, fields))
-    if problems:
-        raise UsageError(f"{path} has problems; nothing was sent:\n{_listed(problems)}")
-    if not lines:
-        raise UsageError(f"{path} holds no request: write one JSON object per line.")
-    return lines
 
 
 def plan(ctx: Context, path: Path) -> list[Line]:
@@ -90,11 +47,9 @@ def plan(ctx: Context, path: Path) -> list[Line]:
         except RequestRefusedError as exc:
             problems += [f"line {number}: {problem}" for problem in exc.problems]
             continue
-        problems += [f"line {number}: {problem}" for problem in request.input_problems()]
         lines.append(Line(number, given, request))
     if problems:
-        text = f"The batch was refused before sending anything:\n{_listed(problems)}\nNothing was billed."
-        raise RequestRefusedError(text, model="", problems=problems)
+        raise RequestRefusedError(messages.batch_refused(listed(problems)), model="", problems=problems)
     return lines
 
 

@@ -9,14 +9,14 @@ from rich.console import Console
 from rich.table import Table
 
 from siliconflow_models import MODELS
+from siliconflow_models.capabilities import IMAGE_FIELDS
 
 from ..catalog import default_model
 from ..config import API_KEY_VARIABLE
-from ..errors import RequestRefusedError
 from ..types import Model
 from . import exits, messages
 from .exits import UsageError
-from .image_request import ImageRequest, build, normalize, per_call
+from .image_request import ImageRequest, build, per_call
 from .output import is_terminal
 from .pacing import Pacer
 from .parser import request_fields
@@ -30,42 +30,25 @@ def read_prompt(ctx: Context, given: str | None) -> str:
         return given
     if given is None and ctx.stdin.isatty():
         # Waiting on a terminal's stdin looks like a hang: say what is missing instead.
-        raise UsageError(f"Give a PROMPT: {messages.PROG} generate 'a lighthouse at dusk'.")
+        raise UsageError(messages.NO_PROMPT)
     return ctx.stdin.read().strip()
-
-
-def _request(ctx: Context, fields: dict[str, Any]) -> ImageRequest:
-    normalized, problems = normalize(fields)
-    if problems:
-        raise UsageError("; ".join(problems))
-    request = build(normalized, site=ctx.settings.site, base_dir=Path.cwd())
-    # Read the input images once now, so a missing file is refused before any call, not by each.
-    problems = request.input_problems()
-    if problems:
-        raise RequestRefusedError(
-            messages.refused(request.model, problems), model=request.model, problems=problems
-        )
-    return request
 
 
 async def generate(ctx: Context) -> int:
     fields = {**request_fields(ctx.args), "prompt": read_prompt(ctx, ctx.args.prompt)}
-    return await make(ctx, _request(ctx, fields))
+    return await make(ctx, build(fields, site=ctx.settings.site, base_dir=Path.cwd()))
 
 
 async def edit(ctx: Context) -> int:
     *images, prompt = ctx.args.inputs
     if not 1 <= len(images) <= 3:
-        raise UsageError(
-            f"Give one to three images, then the prompt: {messages.PROG} edit photo.png 'make the sky stormy'."
-        )
-    names = ("image", "image2", "image3")
+        raise UsageError(messages.EDIT_ARGUMENTS)
     fields = {
         **request_fields(ctx.args),
-        **dict(zip(names, images, strict=False)),
+        **dict(zip(IMAGE_FIELDS, images, strict=False)),
         "prompt": read_prompt(ctx, prompt),
     }
-    return await make(ctx, _request(ctx, fields))
+    return await make(ctx, build(fields, site=ctx.settings.site, base_dir=Path.cwd()))
 
 
 async def make(ctx: Context, request: ImageRequest) -> int:

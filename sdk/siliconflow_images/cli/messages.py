@@ -5,6 +5,7 @@ Refusals and API errors are the SDK's words, with the command line's verbs (`WOR
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Final
@@ -56,8 +57,67 @@ def not_a_number(text: str, *, positive: bool = False) -> str:
     return f"takes a {'number above 0' if positive else 'number'}, not {_given(text)}"
 
 
-def refused(model: str, problems: Sequence[str]) -> str:
-    return _messages.refused(model, problems)
+IMAGE_FIRST: Final = "`image2` and `image3` come with `image`, the image to edit: give it first."
+
+
+NO_PROMPT: Final = f"Give a PROMPT: {PROG} generate 'a lighthouse at dusk'."
+EDIT_ARGUMENTS: Final = (
+    f"Give one to three images, then the prompt: {PROG} edit photo.png 'make the sky stormy'."
+)
+PROMPT_MISSING: Final = "`prompt` is missing"
+NOT_AN_OBJECT: Final = 'a request is a JSON object, e.g. {"prompt": "a red fox"}'
+_JSON_TYPES: Final = {str: "a string", int: "a whole number", float: "a number", bool: "true or false"}
+
+
+def shown_name(name: str) -> str:
+    """A name from a file, escaped (no control character reaches the terminal) and clipped."""
+    return clip(repr(name)[1:-1], 40)
+
+
+def unknown_field(name: str) -> str:
+    return f"unknown field `{shown_name(name)}`"
+
+
+def field_repeated(name: str) -> str:
+    return f"`{shown_name(name)}` is given more than once: give it once, with the value meant"
+
+
+def field_and_alias(name: str) -> str:
+    return f"`{name}` is given twice (by its name and an alias)"
+
+
+def wrong_type(name: str, kind: type, value: object) -> str:
+    shown = clip(json.dumps(value, default=str), 40)
+    return f"`{shown_name(name)}` must be {_JSON_TYPES.get(kind, kind.__name__)}, not {shown}"
+
+
+def too_many_images(n: int, most: int) -> str:
+    return f"`n` must be 1 to {most}, not {n}"
+
+
+def not_json(reason: str) -> str:
+    return f"not JSON ({reason})"
+
+
+def batch_unreadable(path: Path, reason: str) -> str:
+    return f"Cannot read the batch file {path}: {reason}."
+
+
+def batch_empty(path: Path) -> str:
+    return f"{path} holds no request: write one JSON object per line."
+
+
+def batch_file_problems(path: Path, problems: str, known: Sequence[str] | None) -> str:
+    fields = f"\nThe fields (API name or short name): {', '.join(known)}." if known else ""
+    return f"{path} has problems; nothing was sent:\n{problems}{fields}"
+
+
+def batch_refused(problems: str) -> str:
+    return f"The batch was refused before sending anything:\n{problems}\nNothing was billed."
+
+
+def no_default_model(task: str) -> str:
+    return f"no model is documented for {task} on this site: name one with -m ({WORDING.list_models})."
 
 
 def no_key(variable: str, base_url_variable: str) -> str:

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import argparse
 import math
-import re
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, Final, NoReturn
+
+from siliconflow_models import MODELS, OutputFormat
+from siliconflow_models.capabilities import IMAGE_FIELDS
 
 from ..catalog import ASPECT_RATIOS, parse_aspect
 from . import exits, messages
 from .exits import UsageError
-from .image_request import MAX_IMAGES
+from .image_request import FIELDS, MAX_IMAGES, SIZE_PATTERN
 from .messages import PROG
 from .session import ENVIRONMENT
 
@@ -29,18 +31,6 @@ EPILOG: Final = (
 )
 
 
-BATCH_EPILOG: Final = (
-    "file format: one JSON object per line; blank lines and lines starting with # are skipped,\n"
-    "a line that is a JSON string is a prompt. Fields (API name, or its short name):\n"
-    "  prompt (required), model, n | batch_size, image_size | size, aspect_ratio | aspect,\n"
-    "  seed, num_inference_steps | steps, cfg, guidance_scale | guidance,\n"
-    "  negative_prompt | negative, output_format | format, prompt_enhancement | enhance,\n"
-    "  image, image2, image3 (a file relative to FILE's folder, a URL or a data: URI: an edit)\n"
-    '  {"prompt": "a red fox in snow", "model": "Qwen/Qwen-Image", "aspect": "16:9", "seed": 7}\n'
-    "\nexample: siliconflow-images batch prompts.jsonl --ipm 2 -o out   (then again with --resume)"
-)
-
-
 def package_version() -> str:
     try:
         return version("siliconflow-images")
@@ -49,7 +39,7 @@ def package_version() -> str:
 
 
 def _size(text: str) -> str:
-    if not re.fullmatch(r"[1-9][0-9]{1,4}x[1-9][0-9]{1,4}", text.strip()):
+    if not SIZE_PATTERN.fullmatch(text.strip()):
         raise argparse.ArgumentTypeError(messages.not_a_size(text))
     return text.strip()
 
@@ -151,32 +141,115 @@ def _api() -> Parser:
     return parent
 
 
-def _request(*, sizes: bool = True) -> Parser:
+def _takers(field: str) -> str:
+    """The table's models that take `field`, for an option's help ('' when every one does)."""
+    names = [caps.name.rsplit("/", 1)[-1] for caps in MODELS.values() if caps.accepts(field)]
+    if len(names) == len(MODELS):
+        return ""
+    return f" ({', '.join(names) or 'no model in the table'})"
+
+
+def _request() -> Parser:
+    """The request's options; each stores under its API name, which a batch line may use too."""
     parent = Parser(add_help=False)
     group = parent.add_argument_group("request")
     group.add_argument("-m", "--model", help="model name (default: the site's default; see `models`)")
     group.add_argument("-n", type=_count, default=1, help=f"how many images (1 to {MAX_IMAGES}; default 1)")
-    if sizes:
-        shape = group.add_mutually_exclusive_group()
-        shape.add_argument("--size", type=_size, metavar="WxH", help="image_size, e.g. 1328x1328")
-        shape.add_argument(
-            "--aspect",
-            type=_aspect,
-            metavar="W:H",
-            help=f"the model's recommended size nearest this ratio ({', '.join(ASPECT_RATIOS)})",
-        )
-    group.add_argument("--seed", type=_integer, help="seed; several calls use seed, seed+1, ...")
-    group.add_argument("--steps", type=_integer, help="num_inference_steps")
-    group.add_argument("--cfg", type=_number, help="cfg (Qwen models)")
-    group.add_argument("--guidance", type=_number, help="guidance_scale (Kolors)")
-    group.add_argument("--negative", metavar="TEXT", help="negative_prompt: what to keep out of the image")
-    group.add_argument("--format", choices=["png", "jpeg"], help="output_format (FLUX.2-pro)")
+    shape = group.add_mutually_exclusive_group()
+    shape.add_argument(
+        "--size",
+        dest="image_size",
+        type=_size,
+        metavar="WxH",
+        help="image_size, e.g. 1328x1328" + _takers("image_size"),
+    )
+    shape.add_argument(
+        "--aspect",
+        dest="aspect_ratio",
+        type=_aspect,
+        metavar="W:H",
+        help=f"the model's recommended size nearest this ratio ({', '.join(ASPECT_RATIOS)})",
+    )
+    group.add_argument(
+        "--seed",
+        type=_integer,
+        metavar="N",
+        help="seed; several calls use seed, seed+1, ..." + _takers("seed"),
+    )
+    group.add_argument(
+        "--steps",
+        dest="num_inference_steps",
+        type=_integer,
+        metavar="N",
+        help="num_inference_steps" + _takers("num_inference_steps"),
+    )
+    group.add_argument("--cfg", type=_number, metavar="X", help="cfg" + _takers("cfg"))
+    group.add_argument(
+        "--guidance",
+        dest="guidance_scale",
+        type=_number,
+        metavar="X",
+        help="guidance_scale" + _takers("guidance_scale"),
+    )
+    group.add_argument(
+        "--negative",
+        dest="negative_prompt",
+        metavar="TEXT",
+        help="negative_prompt: what to keep out of the image" + _takers("negative_prompt"),
+    )
+    group.add_argument(
+        "--format",
+        dest="output_format",
+        choices=[member.value for member in OutputFormat],
+        help="output_format" + _takers("output_format"),
+    )
     group.add_argument(
         "--enhance",
+        dest="prompt_enhancement",
         action=argparse.BooleanOptionalAction,
-        help="prompt_enhancement (FLUX.1-schnell)",
+        help="prompt_enhancement" + _takers("prompt_enhancement"),
     )
     return parent
+
+
+def _aliases() -> dict[str, str]:
+    # The API calls -n's images per call batch_size; a batch line may use either name.
+    found = {"batch_size": "n"}
+    for action in _request()._actions:
+        for option in action.option_strings:
+            name = option.removeprefix("--")
+            if option.startswith("--") and name != action.dest and not name.startswith("no-"):
+                found[name] = action.dest
+    return found
+
+
+ALIASES: Final[Mapping[str, str]] = _aliases()
+"""Short names (the request options' own) for the API's field names, as a batch line may use them."""
+
+
+def _batch_epilog() -> str:
+    short: dict[str, list[str]] = {}
+    for alias, name in ALIASES.items():
+        short.setdefault(name, []).append(alias)
+    names = [
+        " | ".join([name, *short.get(name, [])]) + (" (required)" if name == "prompt" else "")
+        for name in FIELDS
+        if name not in IMAGE_FIELDS
+    ]
+    listed = textwrap.fill(
+        ", ".join(names) + ",", 96, initial_indent="  ", subsequent_indent="  ", break_on_hyphens=False
+    )
+    return (
+        "file format: one JSON object per line; blank lines and lines starting with # are skipped,\n"
+        "a line that is a JSON string is a prompt. Fields (API name, or its short name):\n"
+        f"{listed}\n"
+        f"  {', '.join(IMAGE_FIELDS)} (a file relative to FILE's folder, a URL or a data: URI: an edit)\n"
+        '  {"prompt": "a red fox in snow", "model": "Qwen/Qwen-Image", "aspect": "16:9", "seed": 7}\n'
+        f"\nexample: {PROG} batch prompts.jsonl --ipm 2 -o out   (then again with --resume)"
+    )
+
+
+BATCH_EPILOG: Final = _batch_epilog()
 
 
 def _running() -> Parser:
@@ -284,17 +357,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
 
 
 def request_fields(args: argparse.Namespace) -> dict[str, Any]:
-    """The request fields an invocation gives, by their API names (None: not given)."""
+    """The request fields an invocation's options give, by their API names (the options' `dest`)."""
     return {
-        "model": args.model,
-        "n": args.n,
-        "image_size": getattr(args, "size", None),
-        "aspect_ratio": getattr(args, "aspect", None),
-        "seed": args.seed,
-        "num_inference_steps": args.steps,
-        "cfg": args.cfg,
-        "guidance_scale": args.guidance,
-        "negative_prompt": args.negative,
-        "output_format": args.format,
-        "prompt_enhancement": args.enhance,
+        name: value
+        for name in FIELDS
+        if name != "prompt" and name not in IMAGE_FIELDS and (value := getattr(args, name, None)) is not None
     }

@@ -17,7 +17,8 @@ from cli_support import SECRET_KEY, CountingTransport, Result, batch_file, manif
 
 from siliconflow_emulator import RunningEmulator
 from siliconflow_images.cli import exits
-from siliconflow_models import MODELS
+from siliconflow_images.config import DEFAULT_BASE_URL, DEFAULT_READ_TIMEOUT
+from siliconflow_models import MODELS, SITES
 
 Cli = Callable[..., Result]
 
@@ -198,6 +199,57 @@ def test_no_key_is_a_usage_error_that_suggests_offline(cli: Cli, monkeypatch: py
     assert result.code == exits.USAGE
     assert "SILICONFLOW_API_KEY" in result.err and "--offline" in result.err
     assert result.json()["error"]["exit_code"] == exits.USAGE
+
+
+def test_no_key_names_each_sites_console_and_base_url(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SILICONFLOW_API_KEY")
+
+    result = cli("generate", "x")
+
+    assert result.code == exits.USAGE
+    for site in SITES.values():
+        assert site.console.removeprefix("https://") in result.err
+    assert f"SILICONFLOW_BASE_URL={SITES['com'].base_url}" in result.err
+
+
+def test_a_key_with_a_trailing_newline_works_and_is_never_shown(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch, transport: CountingTransport
+) -> None:
+    # As `export SILICONFLOW_API_KEY="$(cat key.txt)"` leaves it, or a CRLF .env file.
+    monkeypatch.setenv("SILICONFLOW_API_KEY", SECRET_KEY + "\r\n")
+
+    result = cli("generate", "x", "--size", "64x64", "--json")
+
+    assert result.code == 0, result.err
+    assert transport.generations == 1
+    # The cli fixture has checked stdout and stderr for every piece of the key.
+
+
+@pytest.mark.parametrize("command", [["generate", "x"], ["models"]])
+def test_a_key_broken_by_a_newline_is_refused_without_showing_it(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch, command: list[str], transport: CountingTransport
+) -> None:
+    monkeypatch.setenv("SILICONFLOW_API_KEY", SECRET_KEY[:16] + "\n" + SECRET_KEY[16:])
+
+    result = cli(*command, "--json")
+
+    assert result.code == exits.USAGE
+    assert "whitespace" in result.err and "SILICONFLOW_API_KEY" in result.err
+    assert result.json()["exit_code"] == exits.USAGE
+    assert transport.generations == 0
+
+
+def test_help_names_every_variable_with_the_sdks_defaults(cli: Cli) -> None:
+    text = " ".join(cli("--help").out.split())
+
+    for variable in (
+        "SILICONFLOW_API_KEY",
+        "SILICONFLOW_BASE_URL",
+        "SILICONFLOW_SITE",
+        "SILICONFLOW_OUTPUT_DIR",
+    ):
+        assert variable in text
+    assert f"default {DEFAULT_BASE_URL}" in text and f"default {DEFAULT_READ_TIMEOUT:g}" in text
 
 
 def test_progress_bars_only_on_a_terminal(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:

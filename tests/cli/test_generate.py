@@ -7,9 +7,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from cli_support import CountingTransport, Result, image_size
+from cli_support import SECRET_KEY, CountingTransport, FakeClock, Result, image_size
 
 from siliconflow_emulator import RunningEmulator
+from siliconflow_images.cli import run
 
 Cli = Callable[..., Result]
 
@@ -121,6 +122,24 @@ def test_relative_output_dir_variable_is_taken_from_home(
     result = cli("generate", "x", "--size", "64x64")
 
     assert Path(result.lines[0]).parent == cwd.parent / "home" / "pictures"
+
+
+def test_relative_output_dir_variable_is_taken_from_the_given_environments_home(
+    cwd: Path, emulator: RunningEmulator, clock: FakeClock, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # run() reads the environment it is given, HOME included, not the process's.
+    elsewhere = cwd.parent / "elsewhere"
+    env = {
+        "SILICONFLOW_API_KEY": SECRET_KEY,
+        "SILICONFLOW_BASE_URL": emulator.base_url,
+        "SILICONFLOW_OUTPUT_DIR": "pictures",
+        "HOME": str(elsewhere),
+    }
+
+    code = run(["generate", "x", "--size", "64x64"], clock=clock, transport=CountingTransport(), env=env)
+
+    assert code == 0
+    assert Path(capsys.readouterr().out.strip()).parent == elsewhere / "pictures"
 
 
 def test_offline_says_the_images_are_placeholders(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -125,8 +125,8 @@ async def models(ctx: Context) -> int:
     if ctx.settings.api_key is not None:
         async with ctx.client(Pacer(ctx.clock)) as client:
             live = await client.models.list()
-    elif ctx.env.get(API_KEY_VARIABLE, "").strip():
-        raise UsageError(ctx.settings.missing_key or "")  # a key is set, but unusable: say why
+    elif ctx.settings.key_unusable:
+        raise UsageError(ctx.settings.missing_key or "")
     else:
         ctx.out.note(messages.no_key_for_models(API_KEY_VARIABLE))
     rows = model_rows(ctx, live)

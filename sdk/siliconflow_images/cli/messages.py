@@ -10,7 +10,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Final
 
+from siliconflow_models import SITES
+
 from .. import _messages
+from ..config import API_KEY_VARIABLE, BASE_URL_VARIABLE
 from ..redaction import clip
 
 PROG: Final = "siliconflow-images"
@@ -120,12 +123,19 @@ def no_default_model(task: str) -> str:
     return f"no model is documented for {task} on this site: name one with -m ({WORDING.list_models})."
 
 
-def no_key(variable: str, base_url_variable: str) -> str:
-    return (
-        f"No API key: set {variable} to a key from cloud.siliconflow.cn (or from cloud.siliconflow.com, "
-        f"with {base_url_variable}=https://api.siliconflow.com/v1), or add --offline to try it with "
-        "placeholder images."
+def no_key() -> str:
+    first, *others = (site for site in SITES.values())
+    elsewhere = "".join(
+        f" (or from {_host(site.console)}, with {BASE_URL_VARIABLE}={site.base_url})" for site in others
     )
+    return (
+        f"No API key: set {API_KEY_VARIABLE} to a key from {_host(first.console)}{elsewhere}, "
+        "or add --offline to try it with placeholder images."
+    )
+
+
+def _host(url: str) -> str:
+    return url.removeprefix("https://").removeprefix("http://")
 
 
 def no_key_for_models(variable: str) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import itertools
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -65,6 +67,17 @@ def test_manifest_records_every_call_as_it_ends(cli: Cli, cwd: Path) -> None:
     assert first["error"] is None and first["trace_id"].startswith("ti_") and isinstance(first["seed"], int)
     assert [Path(p).is_file() for r in records for p in r["paths"]] == [True] * 3
     assert sorted(result.lines) == sorted(p for r in records for p in r["paths"])
+
+
+def test_manifest_times_follow_the_runs_clock(cli: Cli, cwd: Path, clock: FakeClock) -> None:
+    batch_file(cwd / "jobs.jsonl", lines(3))
+
+    result = cli("batch", "jobs.jsonl", "--ipm", "20", "--concurrency", "1")
+
+    assert result.code == 0, result.err
+    times = sorted(dt.datetime.fromisoformat(r["at"]) for r in manifest_records(cwd / "jobs.manifest.jsonl"))
+    # 3 s apart on the injected clock, which waited for the pace without any real time passing.
+    assert [(later - earlier).total_seconds() for earlier, later in itertools.pairwise(times)] == [3, 3]
 
 
 def test_killed_half_way_then_resumed_pays_for_no_line_twice(cli: Cli, cwd: Path) -> None:

@@ -46,7 +46,7 @@ def run_command(
         args = parse(argv)
     except UsageError as exc:
         command = argv[0] if argv[0] in COMMANDS else None
-        return failed(Output(json_mode=wants_json(argv), clock=clock), command, exc, str(exc))
+        return failed(Output(json_mode=wants_json(argv), clock=clock), command, exc)
     except SystemExit as exc:  # --help and --version have said their piece
         return exc.code if isinstance(exc.code, int) else exits.USAGE
     env = os.environ if env is None else env
@@ -55,7 +55,6 @@ def run_command(
         logging.basicConfig(
             stream=sys.stderr, level=logging.INFO, format="%(levelname)s %(name)s: %(message)s"
         )
-    settings: Settings | None = None
     try:
         with ExitStack() as stack:
             settings = Settings.load(
@@ -66,15 +65,16 @@ def run_command(
             ctx = Context(args, out, settings, clock, env, sys.stdin, transport)
             return COMMANDS[args.command](ctx)
     except (UsageError, SiliconFlowError) as exc:
-        return failed(out, args.command, exc, str(exc))
+        return failed(out, args.command, exc)
     except KeyboardInterrupt:
         out.note("Interrupted.")
         return exits.INTERRUPTED
 
 
-def failed(out: Output, command: str | None, error: Exception, message: str) -> int:
+def failed(out: Output, command: str | None, error: Exception) -> int:
     """A failure before any result: its sentence on stderr (and as the JSON document), no traceback."""
     code = exits.code_for(error)
+    message = str(error)
     out.note(message)
     if out.json_mode:
         error_doc = {"type": type(error).__name__, "message": message, "exit_code": code}

@@ -112,11 +112,12 @@ class BatchRun:
             paths=outcome.paths,
             seed=outcome.seed,
             trace_id=outcome.trace_id,
-            error=self.ctx.describe(error) if error else None,
+            error=str(error) if error else None,
             error_type=type(error).__name__ if error else None,
             maybe_billed=error.maybe_billed if error else False,
             exit_code=exits.code_for(error) if error else exits.OK,
             placeholder=self.ctx.settings.offline,
+            at=self.ctx.now(),
         )
 
     def _count(self, outcome: Outcome, bars: Bars) -> None:
@@ -126,7 +127,7 @@ class BatchRun:
             self.ctx.out.result(str(path))
         if outcome.error is not None:
             self.failures.setdefault(line, outcome)
-            self.ctx.out.note(f"line {line}: {self.ctx.describe(outcome.error)}")
+            self.ctx.out.note(f"line {line}: {outcome.error}")
         self.pending[line] -= 1
         if not self.pending[line]:
             self.finished += line not in self.failures
@@ -136,14 +137,17 @@ class BatchRun:
         if self.interrupted:
             return exits.INTERRUPTED
         codes = [exits.code_for(o.error) for o in self.failures.values() if o.error is not None]
-        unsent = [line for line, left in self.pending.items() if left and line not in self.failures]
-        return exits.combined(self.done_before + self.finished, codes + [exits.API] * len(unsent))
+        return exits.combined(self.done_before + self.finished, codes + [exits.API] * len(self.unsent()))
+
+    def unsent(self) -> list[int]:
+        """Lines with calls never made (the run stopped first) and no failure of their own."""
+        return sorted(line for line, left in self.pending.items() if left and line not in self.failures)
 
     def report(self) -> int:
         code = self.exit_code()
         out, total = self.ctx.out, len(self.lines)
         done = self.done_before + self.finished
-        unsent = sorted(line for line, left in self.pending.items() if left and line not in self.failures)
+        unsent = self.unsent()
         pacer = self.pacer
         if self.interrupted:
             out.note(messages.interrupted(done, total, self.manifest_path))
@@ -192,7 +196,7 @@ class BatchRun:
         return {
             "line": line,
             "type": type(outcome.error).__name__,
-            "message": self.ctx.describe(outcome.error),
+            "message": str(outcome.error),
             "exit_code": exits.code_for(outcome.error),
         }
 

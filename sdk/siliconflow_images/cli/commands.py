@@ -108,7 +108,7 @@ def _error(ctx: Context, outcome: Outcome) -> dict[str, Any]:
     return {
         "request": outcome.call.index + 1,
         "type": type(outcome.error).__name__,
-        "message": ctx.describe(outcome.error),
+        "message": str(outcome.error),
         "maybe_billed": outcome.error.maybe_billed,
         "exit_code": exits.code_for(outcome.error),
     }

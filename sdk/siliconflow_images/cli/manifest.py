@@ -78,6 +78,7 @@ def record(
     maybe_billed: bool = False,
     exit_code: int = 0,
     placeholder: bool = False,
+    at: dt.datetime,
 ) -> dict[str, Any]:
     return {
         "line": call.line,
@@ -94,7 +95,7 @@ def record(
         "maybe_billed": maybe_billed,
         "exit_code": exit_code,
         "placeholder": placeholder,
-        "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "at": at.isoformat(timespec="seconds"),
     }
 
 

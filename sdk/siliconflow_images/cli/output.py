@@ -40,11 +40,9 @@ def printable(text: str) -> str:
 class Output:
     """Where each kind of text goes, decided once per run."""
 
-    def __init__(
-        self, *, json_mode: bool, clock: Clock, stdout: TextIO | None = None, stderr: TextIO | None = None
-    ) -> None:
-        self.stdout = stdout if stdout is not None else sys.stdout
-        self.stderr = stderr if stderr is not None else sys.stderr
+    def __init__(self, *, json_mode: bool, clock: Clock) -> None:
+        self.stdout: TextIO = sys.stdout
+        self.stderr: TextIO = sys.stderr
         self.json_mode = json_mode
         self.interactive = is_terminal(self.stdout) and is_terminal(self.stderr)
         self.console = Console(file=self.stderr, highlight=False)

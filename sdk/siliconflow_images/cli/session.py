@@ -7,6 +7,8 @@ the SDK at it with a key of its own: the user's key is never sent to it.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+import time
 from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
@@ -158,7 +160,8 @@ async def open_client(
 ) -> AsyncIterator[AsyncSiliconFlow]:
     """The SDK's async client, its generation requests paced; UsageError when there is no key.
 
-    `transport` is closed at the end, as an httpx client closes the transport it is given.
+    The SDK borrows a transport it is given and leaves it open, so the paced transport (and
+    `transport` under it) is closed here, after the client.
     """
     if settings.api_key is None:
         raise UsageError(settings.missing_key or messages.no_key())
@@ -191,13 +194,19 @@ class Context:
     env: Mapping[str, str]
     stdin: TextIO
     transport: httpx.AsyncBaseTransport | None = None
+    _started: tuple[float, float] = field(init=False, repr=False)
+    """The time of day and the clock's reading when the run began."""
+
+    def __post_init__(self) -> None:
+        self._started = (time.time(), self.clock.monotonic())
+
+    def now(self) -> dt.datetime:
+        """The time of day by the run's clock, so what a fake clock waited shows in what is recorded."""
+        wall, began = self._started
+        return dt.datetime.fromtimestamp(wall + self.clock.monotonic() - began, dt.UTC)
 
     def client(self, pacer: Pacer) -> AbstractAsyncContextManager[AsyncSiliconFlow]:
         return open_client(self.settings, clock=self.clock, pacer=pacer, transport=self.transport)
-
-    def describe(self, error: SiliconFlowError) -> str:
-        # The client words its errors with this command's verbs (WORDING).
-        return str(error)
 
     def output_dir(self) -> Path:
         folder = output_dir(self.args.output_dir, self.env)

@@ -189,6 +189,7 @@ def test_some_calls_failing_is_partial(cli: Cli, emulator: RunningEmulator) -> N
     assert len(doc["images"]) == 2
     [error] = doc["errors"]
     assert error["type"] == "GatewayTimeoutError" and error["maybe_billed"] is True
+    assert error["call"] == 1 and sorted(image["call"] for image in doc["images"]) == [2, 3]
 
 
 def test_no_key_is_a_usage_error_that_suggests_offline(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:

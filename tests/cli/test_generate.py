@@ -82,6 +82,8 @@ def test_json_document_and_seeds_of_several_calls(cli: Cli) -> None:
     assert doc["model"] == "Qwen/Qwen-Image" and doc["prompt"] == "a red fox"
     # Several calls with one seed would draw one picture three times: each call gets the next seed.
     assert sorted(image["seed"] for image in doc["images"]) == [41, 42, 43]
+    # Each image says which of the three calls made it (as a batch manifest's "call" does).
+    assert sorted(image["call"] for image in doc["images"]) == [1, 2, 3]
     assert all(
         image["trace_id"].startswith("ti_") and Path(image["path"]).is_file() for image in doc["images"]
     )

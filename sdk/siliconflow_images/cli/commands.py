@@ -73,7 +73,7 @@ def report(ctx: Context, request: ImageRequest, outcomes: list[Outcome], *, not_
             "path": str(path),
             "seed": outcome.seed,
             "trace_id": outcome.trace_id,
-            "request": outcome.call.index + 1,
+            "call": outcome.call.index + 1,
         }
         for outcome in outcomes
         for path in outcome.paths
@@ -84,7 +84,7 @@ def report(ctx: Context, request: ImageRequest, outcomes: list[Outcome], *, not_
     for message in dict.fromkeys(error["message"] for error in errors):
         ctx.out.note(message)
     if not_attempted:
-        ctx.out.note(f"{not_attempted} of {len(outcomes) + not_attempted} requests were not sent.")
+        ctx.out.note(messages.calls_not_sent(not_attempted, len(outcomes) + not_attempted))
     if ctx.settings.offline:
         ctx.out.note(messages.PLACEHOLDER)
     if ctx.out.json_mode:
@@ -106,7 +106,7 @@ def report(ctx: Context, request: ImageRequest, outcomes: list[Outcome], *, not_
 def _error(ctx: Context, outcome: Outcome) -> dict[str, Any]:
     assert outcome.error is not None
     return {
-        "request": outcome.call.index + 1,
+        "call": outcome.call.index + 1,
         "type": type(outcome.error).__name__,
         "message": str(outcome.error),
         "maybe_billed": outcome.error.maybe_billed,

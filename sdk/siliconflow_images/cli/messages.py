@@ -170,9 +170,13 @@ def interrupted(done: int, total: int, manifest: Path) -> str:
 
 def stopping(running: int) -> str:
     return (
-        f"Stopping: finishing the {running} request{'s' if running != 1 else ''} under way so what is paid "
+        f"Stopping: finishing the {running} call{'s' if running != 1 else ''} under way so what is paid "
         "for is saved (Ctrl-C again to quit at once)."
     )
+
+
+def calls_not_sent(unsent: int, calls: int) -> str:
+    return f"{unsent} of {calls} calls were not sent."
 
 
 def rate_limited_out(attempts: int) -> str:

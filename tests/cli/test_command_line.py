@@ -214,16 +214,31 @@ def test_no_key_names_each_sites_console_and_base_url(cli: Cli, monkeypatch: pyt
 
 
 def test_a_key_with_a_trailing_newline_works_and_is_never_shown(
-    cli: Cli, monkeypatch: pytest.MonkeyPatch, transport: CountingTransport
+    cli: Cli, cwd: Path, monkeypatch: pytest.MonkeyPatch, transport: CountingTransport
 ) -> None:
-    # As `export SILICONFLOW_API_KEY="$(cat key.txt)"` leaves it, or a CRLF .env file.
+    # As a CRLF .env file, or a key pasted with its line end, leaves it.
     monkeypatch.setenv("SILICONFLOW_API_KEY", SECRET_KEY + "\r\n")
+    batch_file(cwd / "jobs.jsonl", [{"prompt": "y", "size": "64x64"}])
 
     result = cli("generate", "x", "--size", "64x64", "--json")
+    batched = cli("batch", "jobs.jsonl", "--json")
 
-    assert result.code == 0, result.err
-    assert transport.generations == 1
-    # The cli fixture has checked stdout and stderr for every piece of the key.
+    assert result.code == 0 and batched.code == 0, result.err + batched.err
+    assert transport.generations == 2
+    # The cli fixture has checked stdout and stderr for every piece of the key; files too:
+    written = [path.name for path in cwd.rglob("*")] + [(cwd / "jobs.manifest.jsonl").read_text()]
+    assert not any(SECRET_KEY[i : i + 8] in text for text in written for i in range(len(SECRET_KEY) - 7))
+
+
+def test_a_bad_timeout_variable_is_a_usage_error_that_names_it(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SILICONFLOW_TIMEOUT", "\x1b[2Jsoon")
+
+    result = cli("generate", "x", "--json")
+
+    assert result.code == exits.USAGE
+    assert "SILICONFLOW_TIMEOUT='\\x1b[2Jsoon' is not a positive number" in result.err
 
 
 @pytest.mark.parametrize("command", [["generate", "x"], ["models"]])

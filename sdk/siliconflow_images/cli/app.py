@@ -14,7 +14,7 @@ import httpx
 
 from .._clock import Clock, SystemClock
 from ..errors import SiliconFlowError
-from . import commands, exits
+from . import commands, exits, messages
 from .batch import batch
 from .exits import UsageError
 from .output import Output
@@ -67,7 +67,7 @@ def run_command(
     except (UsageError, SiliconFlowError) as exc:
         return failed(out, args.command, exc)
     except KeyboardInterrupt:
-        out.note("Interrupted.")
+        out.note(messages.INTERRUPTED)
         return exits.INTERRUPTED
 
 

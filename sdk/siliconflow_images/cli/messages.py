@@ -123,6 +123,13 @@ def no_default_model(task: str) -> str:
     return f"no model is documented for {task} on this site: name one with -m ({WORDING.list_models})."
 
 
+INTERRUPTED: Final = "Interrupted."
+
+
+def bad_timeout(variable: str, raw: str) -> str:
+    return f"{variable}={_given(raw)} is not a positive number of seconds."
+
+
 def no_key() -> str:
     first, *others = (site for site in SITES.values())
     elsewhere = "".join(

@@ -112,7 +112,7 @@ def _timeout(env: Mapping[str, str]) -> float | None:
     except ValueError:
         value = 0.0
     if not 0 < value < float("inf"):
-        raise UsageError(f"{TIMEOUT_VARIABLE}={raw[:40]!r} is not a positive number of seconds.")
+        raise UsageError(messages.bad_timeout(TIMEOUT_VARIABLE, raw))
     return value
 
 

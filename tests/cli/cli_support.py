@@ -52,6 +52,9 @@ class CountingTransport(httpx.AsyncBaseTransport):
     generations: int = 0
     in_flight: int = 0
     most_in_flight: int = 0
+    sent_before_first_answer: int = 0
+    """Requests out before any came back: all of them when they go at once, 1 when one waits for another."""
+    answered: int = 0
     prompts: Counter[str] = field(default_factory=Counter)
     statuses: Counter[int] = field(default_factory=Counter)
 
@@ -67,10 +70,12 @@ class CountingTransport(httpx.AsyncBaseTransport):
         self.prompts[json.loads(request.content)["prompt"]] += 1
         self.in_flight += 1
         self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        self.sent_before_first_answer += not self.answered
         try:
             response = await self._inner.handle_async_request(request)
         finally:
             self.in_flight -= 1
+            self.answered += 1
         self.statuses[response.status_code] += 1
         return response
 

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
+import datetime as dt
+import itertools
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from cli_support import CountingTransport, FakeClock, Result, batch_file, image_size, manifest_records
 
 from siliconflow_emulator import RunningEmulator
+from siliconflow_images._clock import SystemClock
 
 Cli = Callable[..., Result]
 SMALL = "64x64"
@@ -19,11 +22,20 @@ def lines(count: int, **fields: Any) -> list[dict[str, Any] | str]:
     return [{"prompt": f"picture {n}", "size": SMALL, **fields} for n in range(1, count + 1)]
 
 
+def _record_async(into: list[float]) -> Callable[[SystemClock, float], Awaitable[None]]:
+    async def asleep(_self: SystemClock, seconds: float) -> None:
+        into.append(seconds)
+
+    return asleep
+
+
 def test_thirty_lines_at_twenty_a_minute_take_over_a_minute_of_fake_time(
-    cli: Cli, cwd: Path, clock: FakeClock, transport: CountingTransport
+    cli: Cli, cwd: Path, clock: FakeClock, transport: CountingTransport, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     batch_file(cwd / "jobs.jsonl", lines(30))
-    started = time.monotonic()
+    real_waits: list[float] = []
+    monkeypatch.setattr(SystemClock, "sleep", lambda _self, seconds: real_waits.append(seconds))
+    monkeypatch.setattr(SystemClock, "asleep", _record_async(real_waits))
 
     result = cli("batch", "jobs.jsonl", "--ipm", "20", "--json")
 
@@ -32,7 +44,7 @@ def test_thirty_lines_at_twenty_a_minute_take_over_a_minute_of_fake_time(
     assert doc["done"] == 30 and doc["failed"] == [] and len(doc["images"]) == 30
     # 20 images a minute is one every 3 s: the 30th goes out 29 x 3 = 87 s after the first.
     assert clock.slept >= 87 - 1e-6 and doc["paced_seconds"] >= 60
-    assert time.monotonic() - started < 15  # the pace was kept on the fake clock, not waited for
+    assert real_waits == []  # the pace was kept on the fake clock, not waited for
     assert transport.generations == 30 and set(transport.prompts.values()) == {1}
 
 
@@ -55,6 +67,17 @@ def test_manifest_records_every_call_as_it_ends(cli: Cli, cwd: Path) -> None:
     assert first["error"] is None and first["trace_id"].startswith("ti_") and isinstance(first["seed"], int)
     assert [Path(p).is_file() for r in records for p in r["paths"]] == [True] * 3
     assert sorted(result.lines) == sorted(p for r in records for p in r["paths"])
+
+
+def test_manifest_times_follow_the_runs_clock(cli: Cli, cwd: Path, clock: FakeClock) -> None:
+    batch_file(cwd / "jobs.jsonl", lines(3))
+
+    result = cli("batch", "jobs.jsonl", "--ipm", "20", "--concurrency", "1")
+
+    assert result.code == 0, result.err
+    times = sorted(dt.datetime.fromisoformat(r["at"]) for r in manifest_records(cwd / "jobs.manifest.jsonl"))
+    # 3 s apart on the injected clock, which waited for the pace without any real time passing.
+    assert [(later - earlier).total_seconds() for earlier, later in itertools.pairwise(times)] == [3, 3]
 
 
 def test_killed_half_way_then_resumed_pays_for_no_line_twice(cli: Cli, cwd: Path) -> None:
@@ -92,6 +115,39 @@ def test_resume_makes_a_changed_line_again(cli: Cli, cwd: Path, transport: Count
 
     assert result.code == 0, result.err
     assert transport.prompts["picture 3, but blue"] == 1 and transport.generations == 4
+
+
+def test_resume_after_a_line_is_inserted_pays_for_nothing_again(
+    cli: Cli, cwd: Path, transport: CountingTransport
+) -> None:
+    batch_file(cwd / "jobs.jsonl", lines(3, model="Kwai-Kolors/Kolors", n=6))  # two calls a line: 4 + 2
+    assert cli("batch", "jobs.jsonl").code == 0
+    assert transport.generations == 6
+    batch_file(cwd / "jobs.jsonl", ["# for the shop window", *lines(3, model="Kwai-Kolors/Kolors", n=6)])
+
+    result = cli("batch", "jobs.jsonl", "--resume", "--json")
+
+    assert result.code == 0, result.err
+    assert transport.generations == 6  # every line moved down one, and none was sent again
+    doc = result.json()
+    assert doc["done"] == 3 and doc["done_before"] == 3 and doc["images"] == []
+
+
+def test_identical_lines_are_each_made_and_resumed_one_for_one(
+    cli: Cli, cwd: Path, transport: CountingTransport
+) -> None:
+    same = {"prompt": "a fox", "size": SMALL}
+    batch_file(cwd / "jobs.jsonl", [same, same])
+    assert cli("batch", "jobs.jsonl").code == 0
+    assert transport.prompts == {"a fox": 2}
+    batch_file(cwd / "jobs.jsonl", [same, {"prompt": "a hare", "size": SMALL}, same, same])
+
+    result = cli("batch", "jobs.jsonl", "--resume", "--json")
+
+    assert result.code == 0, result.err
+    # Two foxes are on record: the file now asks for three, so one more is made, and the hare.
+    assert transport.prompts == {"a fox": 3, "a hare": 1}
+    assert result.json()["done_before"] == 2
 
 
 def test_a_429_storm_slows_the_batch_and_loses_no_line(

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import io
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from cli_support import CountingTransport, Result, image_size
+from cli_support import SECRET_KEY, CountingTransport, FakeClock, Result, image_size
 
 from siliconflow_emulator import RunningEmulator
+from siliconflow_images.cli import run
 
 Cli = Callable[..., Result]
 
@@ -32,16 +32,15 @@ def test_six_qwen_images_are_six_calls_at_once(
     cli: Cli, emulator: RunningEmulator, transport: CountingTransport
 ) -> None:
     emulator.settings.faults.fixed_latency = 0.4
-    started = time.monotonic()
 
     result = cli("generate", "six foxes", "-m", "Qwen/Qwen-Image", "-n", "6", "--size", "128x128")
 
-    elapsed = time.monotonic() - started
     assert result.code == 0, result.err
     assert len(result.lines) == 6 and all(Path(line).is_file() for line in result.lines)
     assert transport.generations == 6  # Qwen-Image makes one image per call
     assert transport.most_in_flight == 6
-    assert elapsed < 6 * 0.4  # one after another would take 2.4 s at least
+    # One after another, each would wait for the answer before it: all six went before any came back.
+    assert transport.sent_before_first_answer == 6
 
 
 def test_kolors_makes_four_per_call(cli: Cli, transport: CountingTransport) -> None:
@@ -83,6 +82,8 @@ def test_json_document_and_seeds_of_several_calls(cli: Cli) -> None:
     assert doc["model"] == "Qwen/Qwen-Image" and doc["prompt"] == "a red fox"
     # Several calls with one seed would draw one picture three times: each call gets the next seed.
     assert sorted(image["seed"] for image in doc["images"]) == [41, 42, 43]
+    # Each image says which of the three calls made it (as a batch manifest's "call" does).
+    assert sorted(image["call"] for image in doc["images"]) == [1, 2, 3]
     assert all(
         image["trace_id"].startswith("ti_") and Path(image["path"]).is_file() for image in doc["images"]
     )
@@ -123,6 +124,24 @@ def test_relative_output_dir_variable_is_taken_from_home(
     result = cli("generate", "x", "--size", "64x64")
 
     assert Path(result.lines[0]).parent == cwd.parent / "home" / "pictures"
+
+
+def test_relative_output_dir_variable_is_taken_from_the_given_environments_home(
+    cwd: Path, emulator: RunningEmulator, clock: FakeClock, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # run() reads the environment it is given, HOME included, not the process's.
+    elsewhere = cwd.parent / "elsewhere"
+    env = {
+        "SILICONFLOW_API_KEY": SECRET_KEY,
+        "SILICONFLOW_BASE_URL": emulator.base_url,
+        "SILICONFLOW_OUTPUT_DIR": "pictures",
+        "HOME": str(elsewhere),
+    }
+
+    code = run(["generate", "x", "--size", "64x64"], clock=clock, transport=CountingTransport(), env=env)
+
+    assert code == 0
+    assert Path(capsys.readouterr().out.strip()).parent == elsewhere / "pictures"
 
 
 def test_offline_says_the_images_are_placeholders(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -14,11 +14,11 @@ import httpx
 
 from .._clock import Clock, SystemClock
 from ..errors import SiliconFlowError
-from . import commands, exits
+from . import commands, exits, messages
 from .batch import batch
 from .exits import UsageError
 from .output import Output
-from .parser import build_parser, parse
+from .parser import build_parser, parse, wants_json
 from .session import Context, Settings, offline_emulator
 
 COMMANDS: Final[Mapping[str, Callable[[Context], int]]] = {
@@ -41,18 +41,20 @@ def run_command(
         # Nothing to do: show what there is rather than wait on a terminal.
         build_parser().print_help(sys.stdout)
         return exits.USAGE
+    clock = clock if clock is not None else SystemClock()
     try:
         args = parse(argv)
-    except SystemExit as exc:
+    except UsageError as exc:
+        command = argv[0] if argv[0] in COMMANDS else None
+        return failed(Output(json_mode=wants_json(argv), clock=clock), command, exc)
+    except SystemExit as exc:  # --help and --version have said their piece
         return exc.code if isinstance(exc.code, int) else exits.USAGE
-    clock = clock if clock is not None else SystemClock()
     env = os.environ if env is None else env
     out = Output(json_mode=args.json, clock=clock)
     if args.verbose:
         logging.basicConfig(
             stream=sys.stderr, level=logging.INFO, format="%(levelname)s %(name)s: %(message)s"
         )
-    settings: Settings | None = None
     try:
         with ExitStack() as stack:
             settings = Settings.load(
@@ -63,15 +65,16 @@ def run_command(
             ctx = Context(args, out, settings, clock, env, sys.stdin, transport)
             return COMMANDS[args.command](ctx)
     except (UsageError, SiliconFlowError) as exc:
-        return failed(out, args.command, exc, str(exc))
+        return failed(out, args.command, exc)
     except KeyboardInterrupt:
-        out.note("Interrupted.")
+        out.note(messages.INTERRUPTED)
         return exits.INTERRUPTED
 
 
-def failed(out: Output, command: str, error: Exception, message: str) -> int:
+def failed(out: Output, command: str | None, error: Exception) -> int:
     """A failure before any result: its sentence on stderr (and as the JSON document), no traceback."""
     code = exits.code_for(error)
+    message = str(error)
     out.note(message)
     if out.json_mode:
         error_doc = {"type": type(error).__name__, "message": message, "exit_code": code}

@@ -8,7 +8,6 @@ ends. The first Ctrl-C lets the calls under way finish and be recorded; a second
 
 from __future__ import annotations
 
-import json
 import signal
 import sys
 import threading
@@ -20,16 +19,14 @@ import anyio
 
 from ..errors import RequestRefusedError
 from . import exits, manifest, messages
+from .batch_file import listed, read_lines
 from .commands import placeholder
 from .exits import UsageError
+from .image_request import Call, ImageRequest, build
 from .output import Bars
 from .pacing import Pacer
-from .requests import Call, ImageRequest, build, normalize
 from .runner import Outcome, Runner
 from .session import Context
-
-SHOWN = 20
-"""Problems listed at most when a file is refused; the rest are counted."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,46 +34,6 @@ class Line:
     number: int
     input: dict[str, Any]
     request: ImageRequest
-
-
-def _listed(problems: list[str]) -> str:
-    more = f"\n... and {len(problems) - SHOWN} more" if len(problems) > SHOWN else ""
-    return "\n".join(problems[:SHOWN]) + more
-
-
-def read_lines(path: Path) -> list[tuple[int, dict[str, Any], dict[str, Any]]]:
-    """(line number, the object as written, its fields by API name); UsageError naming every bad line.
-
-    Blank lines and lines starting with # are skipped; a line that is a JSON string is a prompt.
-    """
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(
-            f"Cannot read the batch file {path}: {getattr(exc, 'strerror', None) or exc}."
-        ) from None
-    lines, problems = [], []
-    for number, raw in enumerate(text.splitlines(), 1):
-        stripped = raw.strip()
-        if not stripped or stripped.startswith("#"):
-            continue
-        try:
-            given = json.loads(stripped)
-        except ValueError as exc:
-            problems.append(f"line {number}: not JSON ({getattr(exc, 'msg', exc)})")
-            continue
-        given = {"prompt": given} if isinstance(given, str) else given
-        if not isinstance(given, dict):
-            problems.append(f'line {number}: a request is a JSON object, e.g. {{"prompt": "a red fox"}}')
-            continue
-        fields, found = normalize(given)
-        problems += [f"line {number}: {problem}" for problem in found]
-        lines.append((number, given, fields))
-    if problems:
-        raise UsageError(f"{path} has problems; nothing was sent:\n{_listed(problems)}")
-    if not lines:
-        raise UsageError(f"{path} holds no request: write one JSON object per line.")
-    return lines
 
 
 def plan(ctx: Context, path: Path) -> list[Line]:
@@ -90,11 +47,9 @@ def plan(ctx: Context, path: Path) -> list[Line]:
         except RequestRefusedError as exc:
             problems += [f"line {number}: {problem}" for problem in exc.problems]
             continue
-        problems += [f"line {number}: {problem}" for problem in request.input_problems()]
         lines.append(Line(number, given, request))
     if problems:
-        text = f"The batch was refused before sending anything:\n{_listed(problems)}\nNothing was billed."
-        raise RequestRefusedError(text, model="", problems=problems)
+        raise RequestRefusedError(messages.batch_refused(listed(problems)), model="", problems=problems)
     return lines
 
 
@@ -157,11 +112,12 @@ class BatchRun:
             paths=outcome.paths,
             seed=outcome.seed,
             trace_id=outcome.trace_id,
-            error=self.ctx.describe(error) if error else None,
+            error=str(error) if error else None,
             error_type=type(error).__name__ if error else None,
             maybe_billed=error.maybe_billed if error else False,
             exit_code=exits.code_for(error) if error else exits.OK,
             placeholder=self.ctx.settings.offline,
+            at=self.ctx.now(),
         )
 
     def _count(self, outcome: Outcome, bars: Bars) -> None:
@@ -171,7 +127,7 @@ class BatchRun:
             self.ctx.out.result(str(path))
         if outcome.error is not None:
             self.failures.setdefault(line, outcome)
-            self.ctx.out.note(f"line {line}: {self.ctx.describe(outcome.error)}")
+            self.ctx.out.note(f"line {line}: {outcome.error}")
         self.pending[line] -= 1
         if not self.pending[line]:
             self.finished += line not in self.failures
@@ -181,14 +137,17 @@ class BatchRun:
         if self.interrupted:
             return exits.INTERRUPTED
         codes = [exits.code_for(o.error) for o in self.failures.values() if o.error is not None]
-        unsent = [line for line, left in self.pending.items() if left and line not in self.failures]
-        return exits.combined(self.done_before + self.finished, codes + [exits.API] * len(unsent))
+        return exits.combined(self.done_before + self.finished, codes + [exits.API] * len(self.unsent()))
+
+    def unsent(self) -> list[int]:
+        """Lines with calls never made (the run stopped first) and no failure of their own."""
+        return sorted(line for line, left in self.pending.items() if left and line not in self.failures)
 
     def report(self) -> int:
         code = self.exit_code()
         out, total = self.ctx.out, len(self.lines)
         done = self.done_before + self.finished
-        unsent = sorted(line for line, left in self.pending.items() if left and line not in self.failures)
+        unsent = self.unsent()
         pacer = self.pacer
         if self.interrupted:
             out.note(messages.interrupted(done, total, self.manifest_path))
@@ -237,7 +196,7 @@ class BatchRun:
         return {
             "line": line,
             "type": type(outcome.error).__name__,
-            "message": self.ctx.describe(outcome.error),
+            "message": str(outcome.error),
             "exit_code": exits.code_for(outcome.error),
         }
 
@@ -252,10 +211,10 @@ def batch(ctx: Context) -> int:
     records = manifest.read(manifest_path)
     if records and not ctx.args.resume:
         raise UsageError(messages.manifest_exists(manifest_path, len(records)))
-    made = manifest.done(records, {line.number: line.request.canonical() for line in lines})
+    made = manifest.Done(records)
     calls, done_before = [], 0
     for line in lines:
-        left = [call for call in line.request.calls(line.number) if (line.number, call.index) not in made]
+        left = [call for call in line.request.calls(line.number) if not made.take(call)]
         calls += left
         done_before += not left
     if ctx.args.dry_run:

@@ -9,17 +9,17 @@ from rich.console import Console
 from rich.table import Table
 
 from siliconflow_models import MODELS
+from siliconflow_models.capabilities import IMAGE_FIELDS
 
 from ..catalog import default_model
 from ..config import API_KEY_VARIABLE
-from ..errors import RequestRefusedError
 from ..types import Model
 from . import exits, messages
 from .exits import UsageError
+from .image_request import ImageRequest, build, per_call
 from .output import is_terminal
 from .pacing import Pacer
 from .parser import request_fields
-from .requests import ImageRequest, build, normalize, per_call
 from .runner import Outcome, Runner
 from .session import Context
 
@@ -30,42 +30,25 @@ def read_prompt(ctx: Context, given: str | None) -> str:
         return given
     if given is None and ctx.stdin.isatty():
         # Waiting on a terminal's stdin looks like a hang: say what is missing instead.
-        raise UsageError(f"Give a PROMPT: {messages.PROG} generate 'a lighthouse at dusk'.")
+        raise UsageError(messages.NO_PROMPT)
     return ctx.stdin.read().strip()
-
-
-def _request(ctx: Context, fields: dict[str, Any]) -> ImageRequest:
-    normalized, problems = normalize(fields)
-    if problems:
-        raise UsageError("; ".join(problems))
-    request = build(normalized, site=ctx.settings.site, base_dir=Path.cwd())
-    # Read the input images once now, so a missing file is refused before any call, not by each.
-    problems = request.input_problems()
-    if problems:
-        raise RequestRefusedError(
-            messages.refused(request.model, problems), model=request.model, problems=problems
-        )
-    return request
 
 
 async def generate(ctx: Context) -> int:
     fields = {**request_fields(ctx.args), "prompt": read_prompt(ctx, ctx.args.prompt)}
-    return await make(ctx, _request(ctx, fields))
+    return await make(ctx, build(fields, site=ctx.settings.site, base_dir=Path.cwd()))
 
 
 async def edit(ctx: Context) -> int:
     *images, prompt = ctx.args.inputs
     if not 1 <= len(images) <= 3:
-        raise UsageError(
-            f"Give one to three images, then the prompt: {messages.PROG} edit photo.png 'make the sky stormy'."
-        )
-    names = ("image", "image2", "image3")
+        raise UsageError(messages.EDIT_ARGUMENTS)
     fields = {
         **request_fields(ctx.args),
-        **dict(zip(names, images, strict=False)),
+        **dict(zip(IMAGE_FIELDS, images, strict=False)),
         "prompt": read_prompt(ctx, prompt),
     }
-    return await make(ctx, _request(ctx, fields))
+    return await make(ctx, build(fields, site=ctx.settings.site, base_dir=Path.cwd()))
 
 
 async def make(ctx: Context, request: ImageRequest) -> int:
@@ -90,7 +73,7 @@ def report(ctx: Context, request: ImageRequest, outcomes: list[Outcome], *, not_
             "path": str(path),
             "seed": outcome.seed,
             "trace_id": outcome.trace_id,
-            "request": outcome.call.index + 1,
+            "call": outcome.call.index + 1,
         }
         for outcome in outcomes
         for path in outcome.paths
@@ -101,7 +84,7 @@ def report(ctx: Context, request: ImageRequest, outcomes: list[Outcome], *, not_
     for message in dict.fromkeys(error["message"] for error in errors):
         ctx.out.note(message)
     if not_attempted:
-        ctx.out.note(f"{not_attempted} of {len(outcomes) + not_attempted} requests were not sent.")
+        ctx.out.note(messages.calls_not_sent(not_attempted, len(outcomes) + not_attempted))
     if ctx.settings.offline:
         ctx.out.note(messages.PLACEHOLDER)
     if ctx.out.json_mode:
@@ -123,9 +106,9 @@ def report(ctx: Context, request: ImageRequest, outcomes: list[Outcome], *, not_
 def _error(ctx: Context, outcome: Outcome) -> dict[str, Any]:
     assert outcome.error is not None
     return {
-        "request": outcome.call.index + 1,
+        "call": outcome.call.index + 1,
         "type": type(outcome.error).__name__,
-        "message": ctx.describe(outcome.error),
+        "message": str(outcome.error),
         "maybe_billed": outcome.error.maybe_billed,
         "exit_code": exits.code_for(outcome.error),
     }
@@ -142,8 +125,8 @@ async def models(ctx: Context) -> int:
     if ctx.settings.api_key is not None:
         async with ctx.client(Pacer(ctx.clock)) as client:
             live = await client.models.list()
-    elif ctx.env.get(API_KEY_VARIABLE, "").strip():
-        raise UsageError(ctx.settings.missing_key or "")  # a key is set, but unusable: say why
+    elif ctx.settings.key_unusable:
+        raise UsageError(ctx.settings.missing_key or "")
     else:
         ctx.out.note(messages.no_key_for_models(API_KEY_VARIABLE))
     rows = model_rows(ctx, live)

@@ -1,22 +1,12 @@
-"""Exit codes: what a script can tell apart without reading the words.
+"""Exit codes: what a script can tell apart without reading the words (`MEANINGS` says which is which).
 
-| code | meaning |
-| --- | --- |
-| 0 | success: every image asked for is saved (or nothing needed doing) |
-| 1 | anything else: a bug (its traceback is shown: please report it), or stdout closed early |
-| 2 | usage: a bad option or batch file, no API key, a manifest that needs --resume |
-| 3 | refused before sending by the per-model rules: nothing was sent, nothing billed |
-| 4 | SiliconFlow failed: an error status, no answer, a malformed answer, or images not saved |
-| 5 | partial: some requests succeeded and some failed (or were not attempted) |
-| 130 | interrupted (Ctrl-C) |
-
-A command that makes several requests (`generate -n` past one request, `batch`) exits 0 when
-all succeeded, 5 when some did, and with the first failure's own code (3 or 4) when none did.
+A command that makes several calls (`generate -n` past one call, `batch`) exits 0 when all
+succeeded, 5 when some did, and with the first failure's own code (3 or 4) when none did.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Final
 
 from ..errors import RequestRefusedError
@@ -28,6 +18,18 @@ REFUSED: Final = 3
 API: Final = 4
 PARTIAL: Final = 5
 INTERRUPTED: Final = 130
+
+MEANINGS: Final[Mapping[int, str]] = {
+    OK: "success: every image asked for is saved (or nothing needed doing)",
+    FAILED: "anything else: a bug (its traceback is shown: please report it), or stdout closed early",
+    USAGE: "usage: a bad option or batch file, no API key, an unwritable folder, a manifest that needs "
+    "--resume",
+    REFUSED: "refused before sending by the model's rules: nothing sent, nothing billed",
+    API: "SiliconFlow failed: an error status, no answer, a malformed answer, or images not saved",
+    PARTIAL: "partial: some calls or lines succeeded and some failed or were not attempted",
+    INTERRUPTED: "interrupted (Ctrl-C)",
+}
+"""Every exit code and what it means: `--help` shows this, and the README's table says the same."""
 
 
 class UsageError(Exception):

@@ -2,8 +2,11 @@
 
 A record says which line and which of its calls it is, what was asked (`input` as written,
 `request` as resolved), and what came of it: the saved paths, seed and trace id, or the error.
-`--resume` counts a call as done when a record for the same line, call and request has no
-error, so a line changed since is made again, and a torn last line (a kill mid-write) is ignored.
+
+`--resume` matches records to calls by what they ask (the resolved request and which of its calls),
+never by line number: a comment or a line added above must not make every line below look new and
+be paid for again. Each record answers for one call, so a file asking twice for the same request
+gets two. A line changed since is made again, and a torn last line (a kill mid-write) is ignored.
 """
 
 from __future__ import annotations
@@ -11,15 +14,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
-from .requests import Call
-
-Done = set[tuple[int, int]]
-"""(line, call index) pairs already made."""
+from .image_request import Call
 
 
 def read(path: Path) -> list[dict[str, Any]]:
@@ -39,16 +40,30 @@ def read(path: Path) -> list[dict[str, Any]]:
     return records
 
 
-def done(records: list[dict[str, Any]], requests: dict[int, dict[str, Any]]) -> Done:
-    """The calls recorded as made for the request each line asks for now."""
-    return {
-        (record["line"], record["call"] - 1)
-        for record in records
-        if isinstance(record.get("call"), int)
-        and record.get("error") is None
-        and record.get("paths")
-        and requests.get(record["line"]) == record.get("request")
-    }
+def _content(request: Mapping[str, Any]) -> str:
+    return json.dumps(request, sort_keys=True, ensure_ascii=False, default=str)
+
+
+class Done:
+    """The calls a manifest records as made, by what each asked; `take` hands each record out once."""
+
+    def __init__(self, records: list[dict[str, Any]]) -> None:
+        self._left: Counter[tuple[str, int]] = Counter(
+            (_content(record["request"]), record["call"] - 1)
+            for record in records
+            if isinstance(record.get("call"), int)
+            and isinstance(record.get("request"), dict)
+            and record.get("error") is None
+            and record.get("paths")
+        )
+
+    def take(self, call: Call) -> bool:
+        """Whether a record not yet taken made this call; if so, it is taken."""
+        key = (_content(call.request.canonical()), call.index)
+        if self._left[key] <= 0:
+            return False
+        self._left[key] -= 1
+        return True
 
 
 def record(
@@ -63,6 +78,7 @@ def record(
     maybe_billed: bool = False,
     exit_code: int = 0,
     placeholder: bool = False,
+    at: dt.datetime,
 ) -> dict[str, Any]:
     return {
         "line": call.line,
@@ -79,7 +95,7 @@ def record(
         "maybe_billed": maybe_billed,
         "exit_code": exit_code,
         "placeholder": placeholder,
-        "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "at": at.isoformat(timespec="seconds"),
     }
 
 

@@ -5,11 +5,16 @@ Refusals and API errors are the SDK's words, with the command line's verbs (`WOR
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Final
 
+from siliconflow_models import SITES
+
 from .. import _messages
+from ..config import API_KEY_VARIABLE, BASE_URL_VARIABLE
+from ..redaction import clip
 
 PROG: Final = "siliconflow-images"
 
@@ -25,16 +30,119 @@ PLACEHOLDER: Final = (
 )
 
 
-def refused(model: str, problems: Sequence[str]) -> str:
-    return _messages.refused(model, problems)
+def bad_usage(prog: str, problem: str) -> str:
+    return f"{prog}: {problem.rstrip('.')} ({prog} --help shows the options)."
 
 
-def no_key(variable: str, base_url_variable: str) -> str:
-    return (
-        f"No API key: set {variable} to a key from cloud.siliconflow.cn (or from cloud.siliconflow.com, "
-        f"with {base_url_variable}=https://api.siliconflow.com/v1), or add --offline to try it with "
-        "placeholder images."
+def no_command() -> str:
+    return f"Give a command: {PROG} generate, edit, models or batch ({PROG} --help shows them all)."
+
+
+def _given(text: str) -> str:
+    return clip(repr(text), 40)
+
+
+def not_a_size(text: str) -> str:
+    return f"takes WIDTHxHEIGHT in pixels, e.g. 1024x1024, not {_given(text)}"
+
+
+def not_a_whole_number(text: str, low: int | None, high: int | None) -> str:
+    if low is not None and high is not None:
+        allowed = f"a whole number from {low} to {high}"
+    elif low is not None:
+        allowed = f"a whole number, {low} or more"
+    else:
+        allowed = "a whole number"
+    return f"takes {allowed}, not {_given(text)}"
+
+
+def not_a_number(text: str, *, positive: bool = False) -> str:
+    return f"takes a {'number above 0' if positive else 'number'}, not {_given(text)}"
+
+
+IMAGE_FIRST: Final = "`image2` and `image3` come with `image`, the image to edit: give it first."
+
+
+NO_PROMPT: Final = f"Give a PROMPT: {PROG} generate 'a lighthouse at dusk'."
+EDIT_ARGUMENTS: Final = (
+    f"Give one to three images, then the prompt: {PROG} edit photo.png 'make the sky stormy'."
+)
+PROMPT_MISSING: Final = "`prompt` is missing"
+NOT_AN_OBJECT: Final = 'a request is a JSON object, e.g. {"prompt": "a red fox"}'
+_JSON_TYPES: Final = {str: "a string", int: "a whole number", float: "a number", bool: "true or false"}
+
+
+def shown_name(name: str) -> str:
+    """A name from a file, escaped (no control character reaches the terminal) and clipped."""
+    return clip(repr(name)[1:-1], 40)
+
+
+def unknown_field(name: str) -> str:
+    return f"unknown field `{shown_name(name)}`"
+
+
+def field_repeated(name: str) -> str:
+    return f"`{shown_name(name)}` is given more than once: give it once, with the value meant"
+
+
+def field_and_alias(name: str) -> str:
+    return f"`{name}` is given twice (by its name and an alias)"
+
+
+def wrong_type(name: str, kind: type, value: object) -> str:
+    shown = clip(json.dumps(value, default=str), 40)
+    return f"`{shown_name(name)}` must be {_JSON_TYPES.get(kind, kind.__name__)}, not {shown}"
+
+
+def too_many_images(n: int, most: int) -> str:
+    return f"`n` must be 1 to {most}, not {n}"
+
+
+def not_json(reason: str) -> str:
+    return f"not JSON ({reason})"
+
+
+def batch_unreadable(path: Path, reason: str) -> str:
+    return f"Cannot read the batch file {path}: {reason}."
+
+
+def batch_empty(path: Path) -> str:
+    return f"{path} holds no request: write one JSON object per line."
+
+
+def batch_file_problems(path: Path, problems: str, known: Sequence[str] | None) -> str:
+    fields = f"\nThe fields (API name or short name): {', '.join(known)}." if known else ""
+    return f"{path} has problems; nothing was sent:\n{problems}{fields}"
+
+
+def batch_refused(problems: str) -> str:
+    return f"The batch was refused before sending anything:\n{problems}\nNothing was billed."
+
+
+def no_default_model(task: str) -> str:
+    return f"no model is documented for {task} on this site: name one with -m ({WORDING.list_models})."
+
+
+INTERRUPTED: Final = "Interrupted."
+
+
+def bad_timeout(variable: str, raw: str) -> str:
+    return f"{variable}={_given(raw)} is not a positive number of seconds."
+
+
+def no_key() -> str:
+    first, *others = (site for site in SITES.values())
+    elsewhere = "".join(
+        f" (or from {_host(site.console)}, with {BASE_URL_VARIABLE}={site.base_url})" for site in others
     )
+    return (
+        f"No API key: set {API_KEY_VARIABLE} to a key from {_host(first.console)}{elsewhere}, "
+        "or add --offline to try it with placeholder images."
+    )
+
+
+def _host(url: str) -> str:
+    return url.removeprefix("https://").removeprefix("http://")
 
 
 def no_key_for_models(variable: str) -> str:
@@ -69,9 +177,13 @@ def interrupted(done: int, total: int, manifest: Path) -> str:
 
 def stopping(running: int) -> str:
     return (
-        f"Stopping: finishing the {running} request{'s' if running != 1 else ''} under way so what is paid "
+        f"Stopping: finishing the {running} call{'s' if running != 1 else ''} under way so what is paid "
         "for is saved (Ctrl-C again to quit at once)."
     )
+
+
+def calls_not_sent(unsent: int, calls: int) -> str:
+    return f"{unsent} of {calls} calls were not sent."
 
 
 def rate_limited_out(attempts: int) -> str:

@@ -10,13 +10,13 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, TextIO
+from typing import Any, Final, TextIO
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
 from .._clock import Clock
-from .requests import Call
+from .image_request import Call
 
 
 def is_terminal(stream: TextIO) -> bool:
@@ -26,14 +26,23 @@ def is_terminal(stream: TextIO) -> bool:
         return False
 
 
+_CONTROLS: Final = {
+    code: f"\\x{code:02x}" for code in (*range(0x20), *range(0x7F, 0xA0)) if code not in (0x09, 0x0A)
+}
+
+
+def printable(text: str) -> str:
+    """`text` with control characters written out (`\\x1b`): a sentence may quote a batch file, a
+    path or a server's answer, and an escape sequence in one must not reach the terminal as one."""
+    return text.translate(_CONTROLS)
+
+
 class Output:
     """Where each kind of text goes, decided once per run."""
 
-    def __init__(
-        self, *, json_mode: bool, clock: Clock, stdout: TextIO | None = None, stderr: TextIO | None = None
-    ) -> None:
-        self.stdout = stdout if stdout is not None else sys.stdout
-        self.stderr = stderr if stderr is not None else sys.stderr
+    def __init__(self, *, json_mode: bool, clock: Clock) -> None:
+        self.stdout: TextIO = sys.stdout
+        self.stderr: TextIO = sys.stderr
         self.json_mode = json_mode
         self.interactive = is_terminal(self.stdout) and is_terminal(self.stderr)
         self.console = Console(file=self.stderr, highlight=False)
@@ -51,7 +60,8 @@ class Output:
             print(text, file=self.stdout, flush=True)
 
     def note(self, text: str) -> None:
-        """A sentence for the person watching: stderr, always."""
+        """A sentence for the person watching: stderr, always, with no control character but newlines."""
+        text = printable(text)
         if self._live is not None:
             self._live.console.print(text, markup=False, highlight=False, soft_wrap=True)
         else:

@@ -3,38 +3,31 @@
 from __future__ import annotations
 
 import argparse
-import re
+import math
+import textwrap
+from collections.abc import Mapping, Sequence
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any, Final
+from typing import Any, Final, NoReturn
+
+from siliconflow_models import MODELS, OutputFormat
+from siliconflow_models.capabilities import IMAGE_FIELDS
 
 from ..catalog import ASPECT_RATIOS, parse_aspect
-from . import exits
+from . import exits, messages
+from .exits import UsageError
+from .image_request import FIELDS, MAX_IMAGES, SIZE_PATTERN
 from .messages import PROG
-from .requests import MAX_IMAGES
 from .session import ENVIRONMENT
 
 DEFAULT_CONCURRENCY: Final = 8
 EPILOG: Final = (
     "exit codes:\n"
-    "  0    success\n"
-    "  2    usage: a bad option or batch file, no API key\n"
-    "  3    refused before sending by the model's rules (nothing billed)\n"
-    "  4    SiliconFlow failed (error status, no answer, images not saved)\n"
-    "  5    partial: some requests succeeded, some failed\n"
-    "  130  interrupted\n"
-    "\nenvironment:\n" + "\n".join(f"  {name:<24} {what}" for name, what in ENVIRONMENT.items())
-)
-
-
-BATCH_EPILOG: Final = (
-    "file format: one JSON object per line; blank lines and lines starting with # are skipped,\n"
-    "a line that is a JSON string is a prompt. Fields (API name, or its short name):\n"
-    "  prompt (required), model, n | batch_size, image_size | size, aspect_ratio | aspect,\n"
-    "  seed, num_inference_steps | steps, cfg, guidance_scale | guidance,\n"
-    "  negative_prompt | negative, output_format | format, prompt_enhancement | enhance,\n"
-    "  image, image2, image3 (a file relative to FILE's folder, a URL or a data: URI: an edit)\n"
-    '  {"prompt": "a red fox in snow", "model": "Qwen/Qwen-Image", "aspect": "16:9", "seed": 7}\n'
-    "\nexample: siliconflow-images batch prompts.jsonl --ipm 2 -o out   (then again with --resume)"
+    + "\n".join(
+        textwrap.fill(meaning, 96, initial_indent=f"  {code:<5}", subsequent_indent=" " * 7)
+        for code, meaning in exits.MEANINGS.items()
+    )
+    + "\n\nenvironment:\n"
+    + "\n".join(f"  {name:<24} {what}" for name, what in ENVIRONMENT.items())
 )
 
 
@@ -46,8 +39,8 @@ def package_version() -> str:
 
 
 def _size(text: str) -> str:
-    if not re.fullmatch(r"[1-9][0-9]{1,4}x[1-9][0-9]{1,4}", text.strip()):
-        raise argparse.ArgumentTypeError(f"a size is WIDTHxHEIGHT, e.g. 1024x1024, not {text!r}")
+    if not SIZE_PATTERN.fullmatch(text.strip()):
+        raise argparse.ArgumentTypeError(messages.not_a_size(text))
     return text.strip()
 
 
@@ -59,36 +52,79 @@ def _aspect(text: str) -> str:
     return text.strip()
 
 
-def _count(text: str) -> int:
-    value = int(text)
-    if not 1 <= value <= MAX_IMAGES:
-        raise argparse.ArgumentTypeError(f"must be 1 to {MAX_IMAGES}, not {value}")
+def _whole(text: str, low: int | None = None, high: int | None = None) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = None
+    if value is None or (low is not None and value < low) or (high is not None and value > high):
+        raise argparse.ArgumentTypeError(messages.not_a_whole_number(text, low, high))
     return value
 
 
+def _integer(text: str) -> int:
+    return _whole(text)
+
+
+def _count(text: str) -> int:
+    return _whole(text, 1, MAX_IMAGES)
+
+
 def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return _whole(text, 1)
+
+
+def _number(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(messages.not_a_number(text))
     return value
 
 
 def _positive_float(text: str) -> float:
-    value = float(text)
-    if not 0 < value < float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a positive number, not {text}")
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 < value < math.inf:
+        raise argparse.ArgumentTypeError(messages.not_a_number(text, positive=True))
     return value
 
 
-def _common() -> argparse.ArgumentParser:
-    parent = argparse.ArgumentParser(add_help=False)
+class Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is raised (as UsageError) rather than printed and exited on.
+
+    `--json` promises one JSON document, failure included; argparse's own `error` would print to
+    stderr and exit before the command could write it.
+    """
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(messages.bad_usage(self.prog, message.removeprefix("argument ")))
+
+
+def wants_json(argv: Sequence[str]) -> bool:
+    """Whether `--json` is asked for, read even from a command line that is otherwise wrong."""
+    probe = Parser(add_help=False)
+    probe.add_argument("--json", action="store_true")
+    try:
+        known, _ = probe.parse_known_args(list(argv))
+    except UsageError:
+        return False
+    return bool(known.json)
+
+
+def _common() -> Parser:
+    parent = Parser(add_help=False)
     parent.add_argument("--json", action="store_true", help="print one JSON document on stdout (for scripts)")
     parent.add_argument("-v", "--verbose", action="store_true", help="log requests and retries to stderr")
     return parent
 
 
-def _api() -> argparse.ArgumentParser:
-    parent = argparse.ArgumentParser(add_help=False)
+def _api() -> Parser:
+    parent = Parser(add_help=False)
     where = parent.add_mutually_exclusive_group()
     where.add_argument(
         "--offline",
@@ -105,36 +141,119 @@ def _api() -> argparse.ArgumentParser:
     return parent
 
 
-def _request(*, sizes: bool = True) -> argparse.ArgumentParser:
-    parent = argparse.ArgumentParser(add_help=False)
+def _takers(field: str) -> str:
+    """The table's models that take `field`, for an option's help ('' when every one does)."""
+    names = [caps.name.rsplit("/", 1)[-1] for caps in MODELS.values() if caps.accepts(field)]
+    if len(names) == len(MODELS):
+        return ""
+    return f" ({', '.join(names) or 'no model in the table'})"
+
+
+def _request() -> Parser:
+    """The request's options; each stores under its API name, which a batch line may use too."""
+    parent = Parser(add_help=False)
     group = parent.add_argument_group("request")
     group.add_argument("-m", "--model", help="model name (default: the site's default; see `models`)")
     group.add_argument("-n", type=_count, default=1, help=f"how many images (1 to {MAX_IMAGES}; default 1)")
-    if sizes:
-        shape = group.add_mutually_exclusive_group()
-        shape.add_argument("--size", type=_size, metavar="WxH", help="image_size, e.g. 1328x1328")
-        shape.add_argument(
-            "--aspect",
-            type=_aspect,
-            metavar="W:H",
-            help=f"the model's recommended size nearest this ratio ({', '.join(ASPECT_RATIOS)})",
-        )
-    group.add_argument("--seed", type=int, help="seed; several calls use seed, seed+1, ...")
-    group.add_argument("--steps", type=int, help="num_inference_steps")
-    group.add_argument("--cfg", type=float, help="cfg (Qwen models)")
-    group.add_argument("--guidance", type=float, help="guidance_scale (Kolors)")
-    group.add_argument("--negative", metavar="TEXT", help="negative_prompt: what to keep out of the image")
-    group.add_argument("--format", choices=["png", "jpeg"], help="output_format (FLUX.2-pro)")
+    shape = group.add_mutually_exclusive_group()
+    shape.add_argument(
+        "--size",
+        dest="image_size",
+        type=_size,
+        metavar="WxH",
+        help="image_size, e.g. 1328x1328" + _takers("image_size"),
+    )
+    shape.add_argument(
+        "--aspect",
+        dest="aspect_ratio",
+        type=_aspect,
+        metavar="W:H",
+        help=f"the model's recommended size nearest this ratio ({', '.join(ASPECT_RATIOS)})",
+    )
+    group.add_argument(
+        "--seed",
+        type=_integer,
+        metavar="N",
+        help="seed; several calls use seed, seed+1, ..." + _takers("seed"),
+    )
+    group.add_argument(
+        "--steps",
+        dest="num_inference_steps",
+        type=_integer,
+        metavar="N",
+        help="num_inference_steps" + _takers("num_inference_steps"),
+    )
+    group.add_argument("--cfg", type=_number, metavar="X", help="cfg" + _takers("cfg"))
+    group.add_argument(
+        "--guidance",
+        dest="guidance_scale",
+        type=_number,
+        metavar="X",
+        help="guidance_scale" + _takers("guidance_scale"),
+    )
+    group.add_argument(
+        "--negative",
+        dest="negative_prompt",
+        metavar="TEXT",
+        help="negative_prompt: what to keep out of the image" + _takers("negative_prompt"),
+    )
+    group.add_argument(
+        "--format",
+        dest="output_format",
+        choices=[member.value for member in OutputFormat],
+        help="output_format" + _takers("output_format"),
+    )
     group.add_argument(
         "--enhance",
+        dest="prompt_enhancement",
         action=argparse.BooleanOptionalAction,
-        help="prompt_enhancement (FLUX.1-schnell)",
+        help="prompt_enhancement" + _takers("prompt_enhancement"),
     )
     return parent
 
 
-def _running() -> argparse.ArgumentParser:
-    parent = argparse.ArgumentParser(add_help=False)
+def _aliases() -> dict[str, str]:
+    # The API calls -n's images per call batch_size; a batch line may use either name.
+    found = {"batch_size": "n"}
+    for action in _request()._actions:
+        for option in action.option_strings:
+            name = option.removeprefix("--")
+            if option.startswith("--") and name != action.dest and not name.startswith("no-"):
+                found[name] = action.dest
+    return found
+
+
+ALIASES: Final[Mapping[str, str]] = _aliases()
+"""Short names (the request options' own) for the API's field names, as a batch line may use them."""
+
+
+def _batch_epilog() -> str:
+    short: dict[str, list[str]] = {}
+    for alias, name in ALIASES.items():
+        short.setdefault(name, []).append(alias)
+    names = [
+        " | ".join([name, *short.get(name, [])]) + (" (required)" if name == "prompt" else "")
+        for name in FIELDS
+        if name not in IMAGE_FIELDS
+    ]
+    listed = textwrap.fill(
+        ", ".join(names) + ",", 96, initial_indent="  ", subsequent_indent="  ", break_on_hyphens=False
+    )
+    return (
+        "file format: one JSON object per line; blank lines and lines starting with # are skipped,\n"
+        "a line that is a JSON string is a prompt. Fields (API name, or its short name):\n"
+        f"{listed}\n"
+        f"  {', '.join(IMAGE_FIELDS)} (a file relative to FILE's folder, a URL or a data: URI: an edit)\n"
+        '  {"prompt": "a red fox in snow", "model": "Qwen/Qwen-Image", "aspect": "16:9", "seed": 7}\n'
+        f"\nexample: {PROG} batch prompts.jsonl --ipm 2 -o out   (then again with --resume)"
+    )
+
+
+BATCH_EPILOG: Final = _batch_epilog()
+
+
+def _running() -> Parser:
+    parent = Parser(add_help=False)
     parent.add_argument(
         "-o",
         "--output-dir",
@@ -158,7 +277,7 @@ def _running() -> argparse.ArgumentParser:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog=PROG,
         description="Create and edit images with SiliconFlow's image API.",
         epilog=EPILOG,
@@ -230,25 +349,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
-    """Parsed options; SystemExit(2) with argparse's message on a usage error."""
+    """Parsed options; UsageError saying what is wrong (SystemExit(0) after --help or --version)."""
     args = build_parser().parse_args(argv)
     if args.command is None:
-        raise SystemExit(exits.USAGE)
+        raise UsageError(messages.no_command())
     return args
 
 
 def request_fields(args: argparse.Namespace) -> dict[str, Any]:
-    """The request fields an invocation gives, by their API names (None: not given)."""
+    """The request fields an invocation's options give, by their API names (the options' `dest`)."""
     return {
-        "model": args.model,
-        "n": args.n,
-        "image_size": getattr(args, "size", None),
-        "aspect_ratio": getattr(args, "aspect", None),
-        "seed": args.seed,
-        "num_inference_steps": args.steps,
-        "cfg": args.cfg,
-        "guidance_scale": args.guidance,
-        "negative_prompt": args.negative,
-        "output_format": args.format,
-        "prompt_enhancement": args.enhance,
+        name: value
+        for name in FIELDS
+        if name != "prompt" and name not in IMAGE_FIELDS and (value := getattr(args, name, None)) is not None
     }

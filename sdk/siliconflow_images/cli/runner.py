@@ -29,9 +29,9 @@ from ..errors import (
 )
 from ..generation import AsyncGeneration
 from . import messages
+from .image_request import Call
 from .output import Bars
 from .pacing import CURRENT_GATE, Gate
-from .requests import Call
 
 MAX_ROUNDS: Final = 5
 """Times a rate-limited call goes back to the gate (each time after the SDK's own retries)."""

@@ -7,6 +7,8 @@ the SDK at it with a key of its own: the user's key is never sent to it.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+import time
 from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
@@ -15,12 +17,21 @@ from typing import Any, Final, TextIO
 
 import httpx
 
-from siliconflow_models import Site
+from siliconflow_models import SITES, Site
 
 from .. import _http
 from .._client import AsyncSiliconFlow
 from .._clock import Clock
-from ..config import API_KEY_VARIABLE, BASE_URL_VARIABLE, api_key_from, base_url_from, site_from
+from ..config import (
+    API_KEY_VARIABLE,
+    BASE_URL_VARIABLE,
+    DEFAULT_BASE_URL,
+    DEFAULT_READ_TIMEOUT,
+    SITE_VARIABLE,
+    api_key_from,
+    base_url_from,
+    site_from,
+)
 from ..errors import SiliconFlowError
 from ..files import unwritable
 from . import messages
@@ -35,9 +46,11 @@ OFFLINE_KEY: Final = "offline-emulator"
 
 ENVIRONMENT: Final[Mapping[str, str]] = {
     API_KEY_VARIABLE: "API key (not needed with --offline, nor by `models`)",
-    BASE_URL_VARIABLE: "API base URL (default https://api.siliconflow.cn/v1; --base-url)",
+    BASE_URL_VARIABLE: f"API base URL (default {DEFAULT_BASE_URL}; --base-url)",
+    SITE_VARIABLE: f"the site ({', '.join(SITES)}) whose models and rules apply, for a proxy or an "
+    "emulator (default: the base URL's)",
     OUTPUT_DIR_VARIABLE: "where images go when -o is not given (default: the current folder)",
-    TIMEOUT_VARIABLE: "seconds to wait for one answer (default 120; --timeout)",
+    TIMEOUT_VARIABLE: f"seconds to wait for one answer (default {DEFAULT_READ_TIMEOUT:g}; --timeout)",
 }
 
 
@@ -52,6 +65,8 @@ class Settings:
     api_key: str | None = field(repr=False)
     missing_key: str | None
     """Why there is no key (a sentence), when there is none."""
+    key_unusable: bool = False
+    """A key is set, but it is no key SiliconFlow gives (whitespace inside it, say)."""
 
     @classmethod
     def load(
@@ -68,20 +83,23 @@ class Settings:
             site = site_from(None, url, env)
         except SiliconFlowError as exc:
             raise UsageError(str(exc)) from None
-        key, missing = None, None
         if not env.get(API_KEY_VARIABLE, "").strip():
-            missing = messages.no_key(API_KEY_VARIABLE, BASE_URL_VARIABLE)
-        else:
-            try:
-                key = api_key_from(None, env)
-            except SiliconFlowError as exc:
-                missing = str(exc)
-        return cls(url, site, False, timeout, key, missing)
+            # Not the SDK's sentence: that one says `api_key=`, and cannot suggest --offline.
+            return cls(url, site, False, timeout, None, messages.no_key())
+        try:
+            return cls(url, site, False, timeout, api_key_from(None, env), None)
+        except SiliconFlowError as exc:
+            return cls(url, site, False, timeout, None, str(exc), key_unusable=True)
 
     def offline_at(self, emulator_url: str) -> Settings:
         """The same run, against an emulator that plays the configured site, with a key of its own."""
         return dataclasses.replace(
-            self, base_url=emulator_url, offline=True, api_key=OFFLINE_KEY, missing_key=None
+            self,
+            base_url=emulator_url,
+            offline=True,
+            api_key=OFFLINE_KEY,
+            missing_key=None,
+            key_unusable=False,
         )
 
 
@@ -94,7 +112,7 @@ def _timeout(env: Mapping[str, str]) -> float | None:
     except ValueError:
         value = 0.0
     if not 0 < value < float("inf"):
-        raise UsageError(f"{TIMEOUT_VARIABLE}={raw[:40]!r} is not a positive number of seconds.")
+        raise UsageError(messages.bad_timeout(TIMEOUT_VARIABLE, raw))
     return value
 
 
@@ -109,7 +127,10 @@ def output_dir(given: str | None, env: Mapping[str, str]) -> Path:
     configured = env.get(OUTPUT_DIR_VARIABLE, "").strip()
     if configured:
         folder = Path(configured).expanduser()
-        return folder if folder.is_absolute() else Path.home() / folder
+        if folder.is_absolute():
+            return folder
+        home = env.get("HOME") or env.get("USERPROFILE")
+        return (Path(home) if home else Path.home()) / folder
     return Path.cwd()
 
 
@@ -139,10 +160,11 @@ async def open_client(
 ) -> AsyncIterator[AsyncSiliconFlow]:
     """The SDK's async client, its generation requests paced; UsageError when there is no key.
 
-    `transport` is closed at the end, as an httpx client closes the transport it is given.
+    The SDK borrows a transport it is given and leaves it open, so the paced transport (and
+    `transport` under it) is closed here, after the client.
     """
     if settings.api_key is None:
-        raise UsageError(settings.missing_key or messages.no_key(API_KEY_VARIABLE, BASE_URL_VARIABLE))
+        raise UsageError(settings.missing_key or messages.no_key())
     inner = httpx.AsyncHTTPTransport(limits=_http.POOL_LIMITS) if transport is None else transport
     paced = PacedTransport(inner, pacer)
     client = AsyncSiliconFlow(
@@ -172,13 +194,19 @@ class Context:
     env: Mapping[str, str]
     stdin: TextIO
     transport: httpx.AsyncBaseTransport | None = None
+    _started: tuple[float, float] = field(init=False, repr=False)
+    """The time of day and the clock's reading when the run began."""
+
+    def __post_init__(self) -> None:
+        self._started = (time.time(), self.clock.monotonic())
+
+    def now(self) -> dt.datetime:
+        """The time of day by the run's clock, so what a fake clock waited shows in what is recorded."""
+        wall, began = self._started
+        return dt.datetime.fromtimestamp(wall + self.clock.monotonic() - began, dt.UTC)
 
     def client(self, pacer: Pacer) -> AbstractAsyncContextManager[AsyncSiliconFlow]:
         return open_client(self.settings, clock=self.clock, pacer=pacer, transport=self.transport)
-
-    def describe(self, error: SiliconFlowError) -> str:
-        # The client words its errors with this command's verbs (WORDING).
-        return str(error)
 
     def output_dir(self) -> Path:
         folder = output_dir(self.args.output_dir, self.env)

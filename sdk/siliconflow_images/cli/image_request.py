@@ -7,69 +7,57 @@ four per call, every other model one) becomes several calls.
 
 from __future__ import annotations
 
-import json
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, get_type_hints
 
-from siliconflow_models import MODELS, ImageGenerationRequest, Site
+from siliconflow_models import MODELS, ImageGenerationRequest, RequestOptions, Site
 from siliconflow_models.capabilities import IMAGE_FIELDS, Task
 
 from .. import rules
 from ..catalog import default_model
 from ..config import DEFAULT_LIMITS
-from ..errors import RequestRefusedError
 from ..inputs import ImageInput, InputRefused, prepare
-from .messages import WORDING, refused
-
-FIELDS: Final[Mapping[str, str]] = {
-    "prompt": "string",
-    "model": "string",
-    "n": "integer",
-    "image_size": "string",
-    "aspect_ratio": "string",
-    "seed": "integer",
-    "num_inference_steps": "integer",
-    "cfg": "number",
-    "guidance_scale": "number",
-    "negative_prompt": "string",
-    "output_format": "string",
-    "prompt_enhancement": "boolean",
-    "image": "string",
-    "image2": "string",
-    "image3": "string",
-}
-"""Every field a request takes, by its API name, with the JSON types it may have."""
-
-ALIASES: Final[Mapping[str, str]] = {
-    "size": "image_size",
-    "aspect": "aspect_ratio",
-    "steps": "num_inference_steps",
-    "guidance": "guidance_scale",
-    "negative": "negative_prompt",
-    "format": "output_format",
-    "enhance": "prompt_enhancement",
-    "batch_size": "n",
-}
-"""Short names (the command line's option names) for the API's own."""
+from . import messages
 
 MAX_IMAGES: Final = 100
 """Most images one request may ask for: a typo must not cost a fortune."""
 
+
+def _fields() -> dict[str, Any]:
+    found: dict[str, Any] = {"prompt": str, "model": str, "n": int}
+    for name, kind in get_type_hints(RequestOptions).items():
+        if name != "batch_size":  # `n` asks for the images; calls of batch_size are made of it
+            found[name] = kind
+        if name == "image_size":
+            found["aspect_ratio"] = str
+    return {**found, **dict.fromkeys(IMAGE_FIELDS, str)}
+
+
+FIELDS: Final[Mapping[str, Any]] = _fields()
+"""Every field a request takes, by name, with its Python type (a Literal for a fixed list).
+
+The API's own come from the generated `RequestOptions`; `n` (images asked for, split into calls
+of `batch_size`) and `aspect_ratio` (turned into an `image_size`) are the command line's.
+"""
+
 _NOT_OPTIONS: Final = frozenset({"prompt", "model", "n", "aspect_ratio", *IMAGE_FIELDS})
 
 
-def _schema_maximum(name: str) -> int:
+def _constraint(name: str, attribute: str) -> Any:
     for constraint in ImageGenerationRequest.model_fields[name].metadata:
-        ceiling = getattr(constraint, "le", None)
-        if isinstance(ceiling, int):
-            return ceiling
-    raise LookupError(f"the request schema gives {name} no maximum")
+        value = getattr(constraint, attribute, None)
+        if value is not None:
+            return value
+    raise LookupError(f"the request schema gives {name} no {attribute}")
 
 
-SEED_CEILING: Final = _schema_maximum("seed")
+SEED_CEILING: Final[int] = _constraint("seed", "le")
+SIZE_PATTERN: Final = re.compile(_constraint("image_size", "pattern"))
+"""What the spec allows as an image_size (WIDTHxHEIGHT)."""
 
 
 def per_call(model: str) -> int:
@@ -80,40 +68,7 @@ def per_call(model: str) -> int:
     bounds = caps.ranges.get("batch_size")
     if bounds is not None and isinstance(bounds.maximum, int):
         return bounds.maximum
-    return _schema_maximum("batch_size")
-
-
-def _is(kind: str, value: object) -> bool:
-    if isinstance(value, bool):
-        return kind == "boolean"
-    if kind == "number":
-        return isinstance(value, int | float)
-    return isinstance(value, {"string": str, "integer": int}.get(kind, type(None)))
-
-
-def normalize(raw: Mapping[str, object]) -> tuple[dict[str, Any], list[str]]:
-    """`raw` under the API's field names, and every problem with it (unknown fields, wrong types).
-
-    A null value counts as not given.
-    """
-    fields: dict[str, Any] = {}
-    problems: list[str] = []
-    for given, value in raw.items():
-        name = ALIASES.get(given, given)
-        if name not in FIELDS:
-            problems.append(f"unknown field `{given}` (known: {', '.join([*FIELDS, *ALIASES])})")
-        elif name in fields:
-            problems.append(f"`{name}` is given twice (by its name and an alias)")
-        elif value is not None and not _is(FIELDS[name], value):
-            problems.append(f"`{given}` must be a {FIELDS[name]}, not {json.dumps(value)[:60]}")
-        elif value is not None:
-            fields[name] = value
-    if "prompt" not in fields:
-        problems.append("`prompt` is missing")
-    n = fields.get("n", 1)
-    if not 1 <= n <= MAX_IMAGES:
-        problems.append(f"`n` must be 1 to {MAX_IMAGES}, not {n}")
-    return fields, problems
+    return int(_constraint("batch_size", "le"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,16 +97,6 @@ class ImageRequest:
 
     def image_inputs(self) -> dict[str, ImageInput]:
         return {name: image_input(value, self.base_dir) for name, value in self.images.items()}
-
-    def input_problems(self) -> list[str]:
-        """What the SDK would refuse in the input images: unreadable files, not images, too large."""
-        found = []
-        for name, value in self.image_inputs().items():
-            try:
-                prepare(name, value, DEFAULT_LIMITS)
-            except InputRefused as exc:
-                found.append(str(exc))
-        return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,12 +131,28 @@ def image_input(text: str, base_dir: Path) -> ImageInput:
     return path if path.is_absolute() else base_dir / path
 
 
+def input_problems(images: Mapping[str, str], base_dir: Path) -> list[str]:
+    """What the SDK would refuse in the input images: unreadable files, not images, too large.
+
+    Read once before any call, so a missing file is refused before anything is paid for, not by
+    each of the calls.
+    """
+    found = []
+    for name, value in images.items():
+        try:
+            prepare(name, image_input(value, base_dir), DEFAULT_LIMITS)
+        except InputRefused as exc:
+            found.append(str(exc))
+    return found
+
+
 def build(
     fields: Mapping[str, Any], *, site: Site | None, base_dir: Path, model: str | None = None
 ) -> ImageRequest:
     """The request `fields` describe (`model` when they name none), or RequestRefusedError.
 
-    Checked as the SDK would, with this command's verbs in the sentences, before any call.
+    Checked as the SDK would, with this command's verbs in the sentences, input images included,
+    before any call.
     """
     images: dict[str, str] = {name: str(fields[name]) for name in IMAGE_FIELDS if name in fields}
     task: Task = "edit" if images else "text-to-image"
@@ -199,18 +160,16 @@ def build(
     prompt = str(fields.get("prompt", ""))
     options = {name: value for name, value in fields.items() if name not in _NOT_OPTIONS}
     if chosen is None:
-        problems = [
-            f"no model is documented for {task} on this site: name one with -m ({WORDING.list_models})."
-        ]
-        raise RequestRefusedError(refused("", problems), model="", problems=problems)
+        raise rules.refusal("", [messages.no_default_model(task)])
     aspect = fields.get("aspect_ratio")
     problems = rules.apply_aspect_ratio(chosen, str(aspect), options) if aspect is not None else []
     if images and "image" not in images:
-        problems.append("`image2` and `image3` come with `image`, the image to edit: give it first.")
+        problems.append(messages.IMAGE_FIRST)
     count = int(fields.get("n", 1))
     first = min(count, per_call(chosen))
     sent = {**options, **({"batch_size": first} if first > 1 else {}), **images}
-    problems += rules.problems(task, chosen, prompt, sent, site=site, wording=WORDING)
+    problems += rules.problems(task, chosen, prompt, sent, site=site, wording=messages.WORDING)
+    problems += input_problems(images, base_dir)
     if problems:
-        raise RequestRefusedError(refused(chosen, problems), model=chosen, problems=problems)
+        raise rules.refusal(chosen, problems)
     return ImageRequest(task, chosen, prompt, count, options, images, base_dir)

@@ -87,6 +87,31 @@ def test_a_model_on_an_unknown_site_is_refused(tmp_path: Path) -> None:
         pipeline.render_into(tmp_path / "stage", spec)
 
 
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        # Kolors without a default size...
+        (
+            "    defaults:\n      image_size: 1024x1024\n      batch_size: 1\n",
+            "    defaults:\n      batch_size: 1\n",
+        ),
+        # ...and FLUX.1-schnell taking no image_size at all (its default goes too, or that is refused first).
+        (
+            "    fields: [image_size, seed, prompt_enhancement]\n    required: []\n    defaults:\n"
+            "      image_size: 1024x1024\n",
+            "    fields: [seed, prompt_enhancement]\n    required: []\n    defaults:\n",
+        ),
+    ],
+)
+def test_a_text_to_image_model_without_a_default_size_is_refused(tmp_path: Path, old: str, new: str) -> None:
+    spec = tmp_path / SPEC.name
+    text = SPEC.read_text()
+    assert text.count(old) == 1
+    spec.write_text(text.replace(old, new))
+    with pytest.raises(ValueError, match=r"defaults\.image_size"):
+        pipeline.render_into(tmp_path / "stage", spec)
+
+
 def test_the_request_options_type_follows_the_spec(regenerated: Path) -> None:
     source = (regenerated / "siliconflow_models" / "capabilities.py").read_text()
     assert 'output_format: Literal["png", "jpeg"]' in source and "prompt_enhancement: bool" in source

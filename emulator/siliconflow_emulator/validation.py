@@ -23,9 +23,6 @@ MAX_IMAGE_SIDE: Final = 4096
 """Largest width or height the emulator renders. The spec's pattern allows up to 99999, which no
 real model produces and which would take seconds and gigabytes to draw; bigger sizes answer 400."""
 
-FALLBACK_SIZE: Final = (1024, 1024)
-"""Size for a text-to-image model whose table row names no default (none does today)."""
-
 
 @dataclass(frozen=True, slots=True)
 class GenerationPlan:
@@ -170,8 +167,8 @@ def _size(
     request: ImageGenerationRequest, capabilities: ModelCapabilities, sent: set[str]
 ) -> tuple[int, int]:
     text = request.image_size if "image_size" in sent else capabilities.default_image_size
-    if not isinstance(text, str):
-        return FALLBACK_SIZE
+    # codegen refuses a text-to-image row that does not take `image_size` with a default.
+    assert isinstance(text, str), f"{capabilities.name} has no default image_size"
     sizes = [recommended.size for recommended in capabilities.recommended_image_sizes]
     if capabilities.fixed_sizes and text not in sizes:
         raise ApiError(

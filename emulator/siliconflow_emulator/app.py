@@ -8,6 +8,7 @@ import secrets
 import time
 from typing import Final
 
+from anyio import CapacityLimiter
 from PIL import Image
 from starlette.applications import Starlette
 from starlette.datastructures import MutableHeaders
@@ -87,6 +88,7 @@ class _Emulator:
             max_bytes=settings.max_stored_bytes,
             clock=lambda: settings.clock(),
         )
+        self.pillow_threads = CapacityLimiter(settings.render_threads)
 
     async def generate(self, request: Request) -> Response:
         if not _authorized(request, self.settings.api_keys):
@@ -100,7 +102,9 @@ class _Emulator:
         try:
             plan = parse_generation(await _read_body(request), site=self.settings.site)
             sources = InputSources(_origin(request), self.own_file, self.settings.fetch_loopback)
-            inputs = [await load_input(field, value, sources) for field, value in plan.inputs]
+            inputs = [
+                await load_input(field, value, sources, self.pillow_threads) for field, value in plan.inputs
+            ]
             return await self._answer(request, plan, inputs)
         except ApiError as error:
             logger.info("generation refused: %s", error.message)
@@ -117,7 +121,7 @@ class _Emulator:
         count = take_extra_urls(faults) or plan.count
         finish = Finish(FORMATS[plan.output_format], self.settings.photo_like)
         started = time.perf_counter()
-        pictures = await infer(plan, seed, inputs, count, finish, faults)
+        pictures = await infer(plan, seed, inputs, count, finish, faults, self.pillow_threads)
         inference = time.perf_counter() - started
         origin = _origin(request)
         suffix = finish.file_format.suffix

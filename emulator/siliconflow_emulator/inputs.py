@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Final
 from urllib.parse import SplitResult, urlsplit
 
+import anyio
 import anyio.to_thread
 import httpx
 from PIL import Image, ImageOps
@@ -45,8 +46,13 @@ class InputSources:
     fetch_loopback: bool = False
 
 
-async def load_input(field: str, value: str, sources: InputSources) -> Image.Image:
-    """The image a request field names, as RGB, or ApiError naming the field."""
+async def load_input(
+    field: str, value: str, sources: InputSources, limiter: anyio.CapacityLimiter
+) -> Image.Image:
+    """The image a request field names, as RGB, or ApiError naming the field.
+
+    Decoding takes a thread of `limiter`, the one the app draws with: a 4096x4096 input decodes to
+    48 MB and more while it is converted."""
     if value[:5].lower() == "data:":
         data = _decode_data_uri(field, value)
     else:
@@ -58,7 +64,7 @@ async def load_input(field: str, value: str, sources: InputSources) -> Image.Ima
             data = await _fetch_loopback(field, value)
         else:
             raise ApiError(_refusal(field, sources), data=field)
-    return await anyio.to_thread.run_sync(_open, field, data)
+    return await anyio.to_thread.run_sync(_open, field, data, limiter=limiter)
 
 
 def _refusal(field: str, sources: InputSources) -> str:

@@ -2,7 +2,7 @@
 
 | status | body | media type | when |
 | --- | --- | --- | --- |
-| 400 | `{code: 20015, message, data}` | application/json | bad JSON, a missing, mistyped or out-of-range field (the model's own range included), a size a fixed-size model does not serve, an option the model does not take, an input image that is unreadable or neither a data URI nor the emulator's own URL |
+| 400 | `{code: 20015, message, data}` | application/json | bad JSON, a missing, mistyped or out-of-range field (the model's own range included), a size a fixed-size model does not serve, a size or batch beyond what the emulator draws, an option the model does not take, an input image that is unreadable or neither a data URI nor the emulator's own URL |
 | 400 | `{code: 20012, message, data}` | application/json | a model the spec's table does not list for the emulator's site |
 | 401 | `"Invalid token"` | application/json | no bearer token, or one not in `--api-key` |
 | 404 | `404 page not found` | text/plain | unknown path, or an image URL past its TTL (or with the wrong suffix) |

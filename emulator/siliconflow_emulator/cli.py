@@ -13,6 +13,7 @@ import uvicorn
 from siliconflow_models import SITES
 
 from .app import create_app
+from .running import listening_socket
 from .settings import DEFAULT_IMAGE_TTL, DEFAULT_SITE, EmulatorSettings, Faults
 
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
@@ -182,17 +183,24 @@ def main(argv: Sequence[str] | None = None) -> None:
     level = "DEBUG" if options.log_level == "trace" else options.log_level.upper()
     logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s:     %(name)s: %(message)s")
     settings = options.settings
+    try:
+        # Bound before anything is printed, so the line below gives the port --port 0 picked.
+        sock = listening_socket(options.host, options.port)
+    except OSError as exc:
+        sys.exit(f"siliconflow-emulator: cannot listen on {options.host} port {options.port}: {exc}")
     # Say how many keys, never which: the log may be pasted into a bug report.
     tokens = f"{len(settings.api_keys)} key(s) from --api-key" if settings.api_keys else "any non-empty token"
     host = f"[{options.host}]" if ":" in options.host else options.host
     print(
-        f"siliconflow-emulator: http://{host}:{options.port}/v1 as site {settings.site} "
+        f"siliconflow-emulator: http://{host}:{sock.getsockname()[1]}/v1 as site {settings.site} "
         f"(bearer: {tokens}; image URLs live {settings.image_ttl:g} s; {_describe_inputs(settings)}; "
         f"{'photo-like grain; ' if settings.photo_like else ''}faults: {_describe_faults(settings.faults)})",
         file=sys.stderr,
         flush=True,
     )
-    uvicorn.run(create_app(settings), host=options.host, port=options.port, log_level=options.log_level)
+    app = create_app(settings)
+    with sock:
+        uvicorn.Server(uvicorn.Config(app, log_level=options.log_level)).run(sockets=[sock])
 
 
 def _describe_faults(faults: Faults) -> str:

@@ -26,6 +26,7 @@ from .catalogue import served_models
 from .downloads import serve_file
 from .encoding import FORMATS, FileFormat, format_of
 from .faults import add_request_latency, take_extra_urls, take_fault
+from .hosts import LoopbackHostMiddleware
 from .images import Finish
 from .inference import choose_seed, infer
 from .inputs import FILES_PREFIX, InputSources, load_input
@@ -41,16 +42,23 @@ MAX_BODY_BYTES: Final = 96 * 1024 * 1024
 """Room for three 20 MiB input images as base64, with the rest of the request."""
 
 
-def create_app(settings: EmulatorSettings | None = None) -> Starlette:
-    """The emulator as a Starlette app; `settings` stays shared, so changing it takes effect live."""
+def create_app(settings: EmulatorSettings | None = None, *, loopback_only: bool = True) -> Starlette:
+    """The emulator as a Starlette app; `settings` stays shared, so changing it takes effect live.
+
+    `loopback_only` answers 400 to any request whose Host header is not a loopback address
+    (hosts.py says why); turn it off only for an app served beyond loopback, with `api_keys`.
+    """
     emulator = _Emulator(settings if settings is not None else EmulatorSettings())
+    middleware = [Middleware(TraceIdMiddleware)]
+    if loopback_only:
+        middleware.append(Middleware(LoopbackHostMiddleware))
     app = Starlette(
         routes=[
             Route("/v1/images/generations", emulator.generate, methods=["POST"]),
             Route("/v1/models", emulator.list_models, methods=["GET"]),
             Route(FILES_PREFIX + "{name}", emulator.download, methods=["GET"]),
         ],
-        middleware=[Middleware(TraceIdMiddleware)],
+        middleware=middleware,
         exception_handlers={404: _not_found, 405: _method_not_allowed},
     )
     # Exact paths only: `/v1/models/` is another, unknown path (404), not a redirect.

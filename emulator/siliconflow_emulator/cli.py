@@ -13,6 +13,7 @@ import uvicorn
 from siliconflow_models import SITES
 
 from .app import create_app
+from .hosts import bind_refusal, is_loopback
 from .running import listening_socket
 from .settings import DEFAULT_IMAGE_TTL, DEFAULT_SITE, EmulatorSettings, Faults
 
@@ -36,13 +37,18 @@ def build_parser() -> argparse.ArgumentParser:
             "misbehaves on demand. It never contacts SiliconFlow, and fetches no URL unless told to."
         ),
     )
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on; any but loopback needs --api-key (default: %(default)s)",
+    )
     parser.add_argument(
         "--port", type=_port, default=8765, help="port; 0 picks a free one (default: %(default)s)"
     )
     parser.add_argument(
         "--api-key",
         action="append",
+        type=_key,
         default=[],
         metavar="KEY",
         help="accept only this bearer token (repeatable); without it any non-empty token passes",
@@ -151,7 +157,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def parse_args(argv: Sequence[str] | None = None) -> CliOptions:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    refusal = bind_refusal(args.host, frozenset(args.api_key))
+    if refusal is not None:
+        parser.error(refusal)
     faults = Faults(
         rate_limit=args.rate_limit,
         retry_after=args.retry_after,
@@ -198,7 +208,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         file=sys.stderr,
         flush=True,
     )
-    app = create_app(settings)
+    app = create_app(settings, loopback_only=is_loopback(options.host))
     with sock:
         uvicorn.Server(uvicorn.Config(app, log_level=options.log_level)).run(sockets=[sock])
 
@@ -235,6 +245,13 @@ def _count(text: str) -> int:
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be 0 or more, not {value}")
     return value
+
+
+def _key(text: str) -> str:
+    # A blank key would count as "keys were given" and then match no token at all.
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must not be blank")
+    return text
 
 
 def _port(text: str) -> int:

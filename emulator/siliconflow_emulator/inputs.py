@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import binascii
 import io
-import ipaddress
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
@@ -23,6 +22,7 @@ import anyio.to_thread
 import httpx
 from PIL import Image, ImageOps
 
+from .hosts import is_loopback
 from .responses import ApiError
 from .validation import MAX_IMAGE_SIDE
 
@@ -60,7 +60,7 @@ async def load_input(
         own_name = _own_file_name(url, sources.origin) if url is not None else None
         if own_name is not None:
             data = _read_own(field, own_name, sources)
-        elif url is not None and sources.fetch_loopback and _is_loopback(url.hostname or ""):
+        elif url is not None and sources.fetch_loopback and is_loopback(url.hostname or ""):
             data = await _fetch_loopback(field, value)
         else:
             raise ApiError(_refusal(field, sources), data=field)
@@ -96,7 +96,7 @@ def _own_file_name(url: SplitResult, origin: str) -> str | None:
         return None
     host, own_host = (url.hostname or "").lower(), (own.hostname or "").lower()
     # 127.0.0.1, localhost and ::1 on the same port all name this server when it listens on loopback.
-    if host != own_host and not (_is_loopback(host) and _is_loopback(own_host)):
+    if host != own_host and not (is_loopback(host) and is_loopback(own_host)):
         return None
     name = url.path.removeprefix(FILES_PREFIX)
     return name if url.path.startswith(FILES_PREFIX) and name and "/" not in name else None
@@ -161,15 +161,6 @@ async def _fetch_loopback(field: str, url: str) -> bytes:
                 f"Invalid field `{field}`: could not fetch the URL ({type(exc).__name__}).", data=field
             ) from None
     return b"".join(chunks)
-
-
-def _is_loopback(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _open(field: str, data: bytes) -> Image.Image:

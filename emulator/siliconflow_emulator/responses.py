@@ -4,6 +4,7 @@
 | --- | --- | --- | --- |
 | 400 | `{code: 20015, message, data}` | application/json | bad JSON, a missing, mistyped or out-of-range field (the model's own range included), a size a fixed-size model does not serve, a size or batch beyond what the emulator draws, an option the model does not take, an input image that is unreadable or neither a data URI nor the emulator's own URL |
 | 400 | `{code: 20012, message, data}` | application/json | a model the spec's table does not list for the emulator's site |
+| 400 | `{code: 20015, message, data: "Host"}` | application/json | on loopback, a Host header that names anything else |
 | 401 | `"Invalid token"` | application/json | no bearer token, or one not in `--api-key` |
 | 404 | `404 page not found` | text/plain | unknown path, or an image URL past its TTL (or with the wrong suffix) |
 | 405 | `405 method not allowed` + `Allow` | text/plain | a known path with another method |
@@ -49,6 +50,16 @@ class ApiError(Exception):
 
 def error_body(status: int, code: int, message: str, data: str | None = None) -> JSONResponse:
     return JSONResponse({"code": code, "message": message, "data": data}, status_code=status)
+
+
+def untrusted_host() -> JSONResponse:
+    return error_body(
+        400,
+        INVALID_PARAMETER,
+        "The Host header must name a loopback address (localhost, 127.0.0.1, [::1]): this emulator "
+        "listens on loopback only.",
+        "Host",
+    )
 
 
 def invalid_token() -> JSONResponse:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import uvicorn
 
 from .app import create_app
+from .hosts import bind_refusal, is_loopback
 from .settings import EmulatorSettings
 
 STARTUP_TIMEOUT = 10.0
@@ -61,12 +62,15 @@ def run_in_thread(
     server on stdio must keep for itself).
     """
     settings = settings if settings is not None else EmulatorSettings()
+    refusal = bind_refusal(host, settings.api_keys)
+    if refusal is not None:
+        raise ValueError(refusal)
     started_with = settings.copy()
     # Bound here rather than in uvicorn, so the port is known before the thread starts.
     sock = listening_socket(host, port)
     try:
         config = uvicorn.Config(
-            create_app(settings),
+            create_app(settings, loopback_only=is_loopback(host)),
             log_level=log_level,
             log_config=None,
             access_log=False,

@@ -142,6 +142,7 @@ def render(spec: dict[str, Any], header: str, template: Path) -> str:
     return Template(template.read_text()).substitute(
         header=header,
         tasks=", ".join(repr(t) for t in TASKS),
+        always=", ".join(repr(f) for f in ALWAYS),
         sites=", ".join(repr(s) for s in sites),
         optional_fields=", ".join(repr(f) for f in optional),
         image_fields=", ".join(repr(f) for f in IMAGE_FIELDS),

@@ -6,7 +6,9 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from types import MappingProxyType
+from typing import Final
 
 import uvicorn
 
@@ -18,6 +20,43 @@ from .running import listening_socket
 from .settings import DEFAULT_IMAGE_TTL, DEFAULT_SITE, EmulatorSettings, Faults
 
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
+
+
+@dataclass(frozen=True, slots=True)
+class FaultFlag:
+    """How the command line spells one field of `Faults`; its type and default come from the field."""
+
+    help: str
+    name: str | None = None
+    """The flag; None: the field's name with dashes (`rate_limit`: `--rate-limit`)."""
+    metavar: str | None = None
+    """None: N for a count, SECONDS for the rest."""
+
+
+FAULT_FLAGS: Final = MappingProxyType(
+    {
+        "rate_limit": FaultFlag("answer the next N generations 429"),
+        "retry_after": FaultFlag("Retry-After of 429 and 503, rounded up (default: %(default)s)"),
+        "overload": FaultFlag("answer the next N 503 (code 50505)"),
+        "gateway_timeout": FaultFlag("answer the next N 504"),
+        "malformed": FaultFlag("answer the next N 200 with a body off the spec"),
+        "step_latency": FaultFlag("emulated inference time per step (a 20-step request at 0.05 takes 1 s)"),
+        "fixed_latency": FaultFlag("extra seconds before every generation request is answered", "--latency"),
+        "extra_urls": FaultFlag(
+            "answer the next successful generation with N image URLs, whatever was asked for"
+        ),
+        "not_an_image": FaultFlag("serve the next N downloads as HTML pages"),
+        "pixel_bomb": FaultFlag(
+            "serve the next N downloads as small PNGs whose header claims 12000x12000 pixels"
+        ),
+        "trailing_bytes": FaultFlag("serve the next N downloads with 1 MiB of junk after the image's end"),
+        "trickle": FaultFlag("send downloads one byte every SECONDS"),
+        "download_rate": FaultFlag(
+            "send downloads at most this fast (0: as fast as loopback goes)", metavar="BYTES_PER_SECOND"
+        ),
+    }
+)
+"""One entry per field of `Faults`: a fault without one stops the command from building its parser."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,81 +117,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--log-level", choices=LOG_LEVELS, default="info", help="(default: %(default)s)")
     faults = parser.add_argument_group("faults", "misbehaviour for testing clients; all off by default")
-    faults.add_argument(
-        "--rate-limit", type=_count, default=0, metavar="N", help="answer the next N generations 429"
-    )
-    faults.add_argument(
-        "--retry-after",
-        type=_non_negative_float,
-        default=1.0,
-        metavar="SECONDS",
-        help="Retry-After of 429 and 503, rounded up (default: %(default)s)",
-    )
-    faults.add_argument(
-        "--overload", type=_count, default=0, metavar="N", help="answer the next N 503 (code 50505)"
-    )
-    faults.add_argument(
-        "--gateway-timeout", type=_count, default=0, metavar="N", help="answer the next N 504"
-    )
-    faults.add_argument(
-        "--malformed",
-        type=_count,
-        default=0,
-        metavar="N",
-        help="answer the next N 200 with a body off the spec",
-    )
-    faults.add_argument(
-        "--step-latency",
-        type=_non_negative_float,
-        default=0.0,
-        metavar="SECONDS",
-        help="emulated inference time per step (a 20-step request at 0.05 takes 1 s)",
-    )
-    faults.add_argument(
-        "--latency",
-        type=_non_negative_float,
-        default=0.0,
-        metavar="SECONDS",
-        help="extra seconds before every generation request is answered",
-    )
-    faults.add_argument(
-        "--extra-urls",
-        type=_count,
-        default=0,
-        metavar="N",
-        help="answer the next successful generation with N image URLs, whatever was asked for",
-    )
-    faults.add_argument(
-        "--not-an-image", type=_count, default=0, metavar="N", help="serve the next N downloads as HTML pages"
-    )
-    faults.add_argument(
-        "--pixel-bomb",
-        type=_count,
-        default=0,
-        metavar="N",
-        help="serve the next N downloads as small PNGs whose header claims 12000x12000 pixels",
-    )
-    faults.add_argument(
-        "--trailing-bytes",
-        type=_count,
-        default=0,
-        metavar="N",
-        help="serve the next N downloads with 1 MiB of junk after the image's end",
-    )
-    faults.add_argument(
-        "--trickle",
-        type=_non_negative_float,
-        default=0.0,
-        metavar="SECONDS",
-        help="send downloads one byte every SECONDS",
-    )
-    faults.add_argument(
-        "--download-rate",
-        type=_non_negative_float,
-        default=0.0,
-        metavar="BYTES_PER_SECOND",
-        help="send downloads at most this fast (0: as fast as loopback goes)",
-    )
+    for setting in fields(Faults):
+        flag = FAULT_FLAGS[setting.name]
+        counted = isinstance(setting.default, int)
+        faults.add_argument(
+            flag.name or "--" + setting.name.replace("_", "-"),
+            dest=setting.name,
+            type=_count if counted else _non_negative_float,
+            default=setting.default,
+            metavar=flag.metavar or ("N" if counted else "SECONDS"),
+            help=flag.help,
+        )
     return parser
 
 
@@ -162,21 +137,7 @@ def parse_args(argv: Sequence[str] | None = None) -> CliOptions:
     refusal = bind_refusal(args.host, frozenset(args.api_key))
     if refusal is not None:
         parser.error(refusal)
-    faults = Faults(
-        rate_limit=args.rate_limit,
-        retry_after=args.retry_after,
-        overload=args.overload,
-        gateway_timeout=args.gateway_timeout,
-        malformed=args.malformed,
-        step_latency=args.step_latency,
-        fixed_latency=args.latency,
-        extra_urls=args.extra_urls,
-        not_an_image=args.not_an_image,
-        pixel_bomb=args.pixel_bomb,
-        trailing_bytes=args.trailing_bytes,
-        trickle=args.trickle,
-        download_rate=args.download_rate,
-    )
+    faults = Faults(**{setting.name: getattr(args, setting.name) for setting in fields(Faults)})
     settings = EmulatorSettings(
         api_keys=frozenset(args.api_key),
         image_ttl=args.image_ttl,
@@ -215,22 +176,9 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 def _describe_faults(faults: Faults) -> str:
     armed = [
-        f"{name}={value:g}"
-        for name, value in (
-            ("rate_limit", faults.rate_limit),
-            ("overload", faults.overload),
-            ("gateway_timeout", faults.gateway_timeout),
-            ("malformed", faults.malformed),
-            ("step_latency", faults.step_latency),
-            ("fixed_latency", faults.fixed_latency),
-            ("extra_urls", faults.extra_urls),
-            ("not_an_image", faults.not_an_image),
-            ("pixel_bomb", faults.pixel_bomb),
-            ("trailing_bytes", faults.trailing_bytes),
-            ("trickle", faults.trickle),
-            ("download_rate", faults.download_rate),
-        )
-        if value
+        f"{setting.name}={value:g}"
+        for setting in fields(Faults)
+        if (value := getattr(faults, setting.name)) != setting.default
     ]
     return ", ".join(armed) if armed else "none"
 

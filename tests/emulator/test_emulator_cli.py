@@ -8,14 +8,16 @@ import socket
 import subprocess
 import sys
 import time
+from dataclasses import Field, fields, replace
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from starlette.applications import Starlette
 
 from siliconflow_emulator import EmulatorSettings, Faults, create_app, run_in_thread
-from siliconflow_emulator.cli import _describe_faults, main, parse_args
+from siliconflow_emulator.cli import FAULT_FLAGS, _describe_faults, main, parse_args
 
 
 def test_defaults() -> None:
@@ -240,3 +242,16 @@ def test_a_taken_port_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> No
         with pytest.raises(SystemExit) as exit_info:
             main(["--port", str(taken.getsockname()[1])])
     assert "cannot listen on 127.0.0.1 port" in str(exit_info.value.code)
+
+
+def test_every_fault_has_exactly_one_flag() -> None:
+    assert list(FAULT_FLAGS) == [setting.name for setting in fields(Faults)]
+
+
+@pytest.mark.parametrize("setting", fields(Faults), ids=lambda setting: setting.name)
+def test_each_fault_flag_sets_its_field(setting: Field[Any]) -> None:
+    flag = FAULT_FLAGS[setting.name].name or "--" + setting.name.replace("_", "-")
+    value = setting.default + 3
+    faults = parse_args([flag, str(value)]).settings.faults
+    assert faults == replace(Faults(), **{setting.name: value})
+    assert _describe_faults(faults) == f"{setting.name}={value:g}"

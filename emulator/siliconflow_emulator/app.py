@@ -63,8 +63,6 @@ def create_app(settings: EmulatorSettings | None = None, *, loopback_only: bool 
     )
     # Exact paths only: `/v1/models/` is another, unknown path (404), not a redirect.
     app.router.redirect_slashes = False
-    app.state.settings = emulator.settings
-    app.state.store = emulator.store
     return app
 
 

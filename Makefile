@@ -3,6 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip --disable-pip-version-check -q
+PIP_MINIMUM := pip>=25.1
 
 .DEFAULT_GOAL := help
 .PHONY: help install generate check-generated lint test demo bench contract-live emulator clean
@@ -19,19 +20,25 @@ help:
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(PIP) install --upgrade pip
+
+# `pip install --group` needs pip 25.1. A .venv made some other way (an IDE, `uv venv`, an older
+# Python's venv) may have an older pip or none at all, so this stamp checks whichever .venv is there.
+$(VENV)/.pip: | $(BIN)/python
+	$(BIN)/python -m pip --version >/dev/null 2>&1 || $(BIN)/python -m ensurepip --upgrade
+	$(PIP) install "$(PIP_MINIMUM)"
+	@touch $@
 
 # One stamp per dependency group, so `make demo` does not wait for the dev tools. The groups
 # (PEP 735) stay out of the published metadata; pip reads them from pyproject.toml.
-$(VENV)/.runtime: pyproject.toml | $(BIN)/python
+$(VENV)/.runtime: pyproject.toml | $(VENV)/.pip
 	$(PIP) install -e .
 	@touch $@
 
-$(VENV)/.dev: pyproject.toml | $(BIN)/python
+$(VENV)/.dev: pyproject.toml | $(VENV)/.pip
 	$(PIP) install -e . --group dev
 	@touch $(VENV)/.runtime $@
 
-$(VENV)/.bench: pyproject.toml | $(BIN)/python
+$(VENV)/.bench: pyproject.toml | $(VENV)/.pip
 	$(PIP) install -e . --group bench
 	@touch $(VENV)/.runtime $(VENV)/.dev $@
 
@@ -64,4 +71,5 @@ emulator: $(VENV)/.runtime
 	$(BIN)/siliconflow-emulator --host 127.0.0.1 --port 8765
 
 clean:
-	rm -rf $(VENV) demo-output .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) demo-output .pytest_cache .mypy_cache .ruff_cache .hypothesis .schemathesis dist build
+	find . \( -path ./.git -o -path ./$(VENV) \) -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +

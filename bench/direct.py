@@ -121,17 +121,3 @@ async def keep_after_download(generation: AsyncGeneration, folder: Path) -> Time
         await generation.save(folder)  # the images are in: this only writes the files
         timeline.saved = time.perf_counter()
     return timeline
-
-
-async def keep_then_preview(generation: AsyncGeneration, folder: Path) -> Timeline:
-    """A plain script: save everything, then make each preview from the bytes, one after another."""
-    count = len(generation.images)
-    budget = preview_budget(DEFAULT_PREVIEW_BYTES, count)
-    timeline = Timeline.of(count)
-    await generation.save(folder, observe=lambda index, _: timeline.arrived(index))
-    timeline.saved = time.perf_counter()
-    for index, image in enumerate(generation.images):
-        assert image.data is not None
-        timeline.previews[index] = preview(image.data, budget)
-        timeline.preview_ready[index] = time.perf_counter()
-    return timeline

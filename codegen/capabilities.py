@@ -54,6 +54,12 @@ def _validate(name: str, entry: dict[str, Any], spec: dict[str, Any], sites: dic
             high is not None and bounds.get("maximum", high) > high
         ):
             raise TableError(f"{where}.ranges.{field} is wider than the request schema's [{low}, {high}]")
+    if entry["task"] == "text-to-image" and not (
+        "image_size" in entry["fields"] and "image_size" in (entry.get("defaults") or {})
+    ):
+        # The output's size must be known when a request names none: the emulator draws it, and
+        # the contract checks compare answers with it. Every model of both pages takes image_size.
+        raise TableError(f"{where} is text-to-image, so it must take image_size and give defaults.image_size")
     if entry.get("fixed_sizes") and not entry.get("recommended_image_sizes"):
         raise TableError(f"{where}.fixed_sizes needs the sizes in recommended_image_sizes")
 
@@ -136,6 +142,7 @@ def render(spec: dict[str, Any], header: str, template: Path) -> str:
     return Template(template.read_text()).substitute(
         header=header,
         tasks=", ".join(repr(t) for t in TASKS),
+        always=", ".join(repr(f) for f in ALWAYS),
         sites=", ".join(repr(s) for s in sites),
         optional_fields=", ".join(repr(f) for f in optional),
         image_fields=", ".join(repr(f) for f in IMAGE_FIELDS),

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from codegen import GENERATED, PACKAGES, SPEC, pipeline
+import siliconflow_models
+from codegen import GENERATED, PACKAGES, SPEC, capabilities, pipeline
 
 
 @pytest.fixture(scope="module")
@@ -87,6 +88,31 @@ def test_a_model_on_an_unknown_site_is_refused(tmp_path: Path) -> None:
         pipeline.render_into(tmp_path / "stage", spec)
 
 
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        # Kolors without a default size...
+        (
+            "    defaults:\n      image_size: 1024x1024\n      batch_size: 1\n",
+            "    defaults:\n      batch_size: 1\n",
+        ),
+        # ...and FLUX.1-schnell taking no image_size at all (its default goes too, or that is refused first).
+        (
+            "    fields: [image_size, seed, prompt_enhancement]\n    required: []\n    defaults:\n"
+            "      image_size: 1024x1024\n",
+            "    fields: [seed, prompt_enhancement]\n    required: []\n    defaults:\n",
+        ),
+    ],
+)
+def test_a_text_to_image_model_without_a_default_size_is_refused(tmp_path: Path, old: str, new: str) -> None:
+    spec = tmp_path / SPEC.name
+    text = SPEC.read_text()
+    assert text.count(old) == 1
+    spec.write_text(text.replace(old, new))
+    with pytest.raises(ValueError, match=r"defaults\.image_size"):
+        pipeline.render_into(tmp_path / "stage", spec)
+
+
 def test_the_request_options_type_follows_the_spec(regenerated: Path) -> None:
     source = (regenerated / "siliconflow_models" / "capabilities.py").read_text()
     assert 'output_format: Literal["png", "jpeg"]' in source and "prompt_enhancement: bool" in source
@@ -97,3 +123,41 @@ def test_pins_come_from_pyproject_and_are_installed() -> None:
     pins = pipeline.pinned_versions()
     assert set(pins) == {"openapi-python-client", "datamodel-code-generator", "ruff"}
     assert all(version.count(".") == 2 for version in pins.values())
+
+
+def test_the_package_exports_every_public_name_of_its_modules(regenerated: Path) -> None:
+    package = regenerated / "siliconflow_models"
+    for module in ("models", "capabilities", "examples"):
+        names = pipeline.public_names(package / f"{module}.py")
+        assert set(names) <= set(siliconflow_models.__all__), module
+    for name in ("Range", "get", "OPTIONAL_FIELDS", "IMAGE_FIELDS", "RESPONSE_EXAMPLES", "ModelCapabilities"):
+        assert name in siliconflow_models.__all__ and hasattr(siliconflow_models, name)
+
+
+def test_a_response_example_changed_in_the_spec_changes_the_generated_examples(tmp_path: Path) -> None:
+    spec = tmp_path / "spec" / SPEC.name
+    spec.parent.mkdir()
+    text = SPEC.read_text()
+    old = "message: Model service overloaded. Please try again later."
+    assert text.count(old) == 1
+    spec.write_text(text.replace(old, "message: Model service busy."))
+    stage = tmp_path / "stage"
+    pipeline.render_into(stage, spec)
+    assert pipeline.compare(stage, GENERATED) == ["differs: generated/siliconflow_models/examples.py"]
+    assert 'message="Model service busy."' in (stage / "siliconflow_models" / "examples.py").read_text()
+
+
+def test_a_response_without_an_example_is_refused(tmp_path: Path) -> None:
+    spec = tmp_path / SPEC.name
+    text = SPEC.read_text()
+    old = "          example: Forbidden\n"
+    assert text.count(old) == 1
+    spec.write_text(text.replace(old, ""))
+    with pytest.raises(ValueError, match=r"components\.responses\.Forbidden needs an example"):
+        pipeline.render_into(tmp_path / "stage", spec)
+
+
+def test_accepts_takes_the_always_sent_fields_from_codegen(regenerated: Path) -> None:
+    source = (regenerated / "siliconflow_models" / "capabilities.py").read_text()
+    always = ", ".join(f'"{name}"' for name in capabilities.ALWAYS)
+    assert f"return field in ({always}) or field in self.fields" in source

@@ -130,25 +130,30 @@ def _call(status: int, body: bytes, content_type: str) -> Any:
     return create_image_generation.sync_detailed(client=client, body=body_model)
 
 
-PAGE_RESPONSES = [
-    (200, '{"images": [{"url": "string"}], "timings": {"inference": 0.1}, "seed": 0}', "application/json"),
-    (400, '{"code": 20012, "message": "string", "data": "string"}', "application/json"),
-    (401, '"Invalid token"', "application/json"),
-    (403, '"Forbidden"', "application/json"),
-    (404, "404 page not found", "text/plain"),
-    (
-        429,
-        '{"message": "Request was rejected due to rate limiting. If you want more, please contact '
-        'contact@siliconflow.cn. Details:TPM limit reached.", "data": "string"}',
-        "application/json",
-    ),
-    (
-        503,
-        '{"code": 50505, "message": "Model service overloaded. Please try again later.", "data": "string"}',
-        "application/json",
-    ),
-    (504, "string", "text/plain"),
-]
+def _page_responses() -> list[tuple[int, str, str, str | None]]:
+    """(status, body, media type, schema name) of each documented answer of the image operation.
+
+    The bodies are the spec's examples, which are the page's own words; the client reads the first
+    media type of each, so that is the one sent.
+    """
+    answers = []
+    for status, response in OPERATION["responses"].items():
+        if "$ref" in response:
+            response = SPEC["components"]["responses"][response["$ref"].rpartition("/")[2]]
+        media_type, content = next(iter(response["content"].items()))
+        example = content["example"]
+        body = json.dumps(example) if media_type == "application/json" else example
+        schema = content["schema"].get("$ref", "").rpartition("/")[2] or None
+        answers.append((int(status), body, media_type, schema))
+    return answers
+
+
+PAGE_RESPONSES = [(status, body, media_type) for status, body, media_type, _ in _page_responses()]
+SCHEMA_OF_STATUS = {status: schema for status, _, _, schema in _page_responses()}
+
+
+def test_every_status_has_a_page_response() -> None:
+    assert [status for status, _, _ in PAGE_RESPONSES] == [200, 400, 401, 403, 404, 429, 500, 503, 504]
 
 
 @pytest.mark.parametrize(("status", "body", "content_type"), PAGE_RESPONSES)
@@ -167,6 +172,11 @@ def test_page_response_bodies_parse(status: int, body: str, content_type: str) -
         siliconflow_models.ErrorBody.model_validate_json(body)
     if status == 429:
         siliconflow_models.RateLimitBody.model_validate_json(body)
+    if content_type == "application/json":
+        schema = SCHEMA_OF_STATUS[status]
+        assert schema is not None
+        schema_validator(schema).validate(json.loads(body))
+        getattr(siliconflow_models, schema).model_validate_json(body)
 
 
 def test_real_200_extras_and_null_error_data_are_kept() -> None:

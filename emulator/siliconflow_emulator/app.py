@@ -8,6 +8,7 @@ import secrets
 import time
 from typing import Final
 
+from anyio import CapacityLimiter
 from PIL import Image
 from starlette.applications import Starlette
 from starlette.datastructures import MutableHeaders
@@ -25,6 +26,7 @@ from .catalogue import served_models
 from .downloads import serve_file
 from .encoding import FORMATS, FileFormat, format_of
 from .faults import add_request_latency, take_extra_urls, take_fault
+from .hosts import LoopbackHostMiddleware
 from .images import Finish
 from .inference import choose_seed, infer
 from .inputs import FILES_PREFIX, InputSources, load_input
@@ -40,22 +42,27 @@ MAX_BODY_BYTES: Final = 96 * 1024 * 1024
 """Room for three 20 MiB input images as base64, with the rest of the request."""
 
 
-def create_app(settings: EmulatorSettings | None = None) -> Starlette:
-    """The emulator as a Starlette app; `settings` stays shared, so changing it takes effect live."""
+def create_app(settings: EmulatorSettings | None = None, *, loopback_only: bool = True) -> Starlette:
+    """The emulator as a Starlette app; `settings` stays shared, so changing it takes effect live.
+
+    `loopback_only` answers 400 to any request whose Host header is not a loopback address
+    (hosts.py says why); turn it off only for an app served beyond loopback, with `api_keys`.
+    """
     emulator = _Emulator(settings if settings is not None else EmulatorSettings())
+    middleware = [Middleware(TraceIdMiddleware)]
+    if loopback_only:
+        middleware.append(Middleware(LoopbackHostMiddleware))
     app = Starlette(
         routes=[
             Route("/v1/images/generations", emulator.generate, methods=["POST"]),
             Route("/v1/models", emulator.list_models, methods=["GET"]),
             Route(FILES_PREFIX + "{name}", emulator.download, methods=["GET"]),
         ],
-        middleware=[Middleware(TraceIdMiddleware)],
+        middleware=middleware,
         exception_handlers={404: _not_found, 405: _method_not_allowed},
     )
     # Exact paths only: `/v1/models/` is another, unknown path (404), not a redirect.
     app.router.redirect_slashes = False
-    app.state.settings = emulator.settings
-    app.state.store = emulator.store
     return app
 
 
@@ -87,6 +94,7 @@ class _Emulator:
             max_bytes=settings.max_stored_bytes,
             clock=lambda: settings.clock(),
         )
+        self.pillow_threads = CapacityLimiter(settings.render_threads)
 
     async def generate(self, request: Request) -> Response:
         if not _authorized(request, self.settings.api_keys):
@@ -100,7 +108,9 @@ class _Emulator:
         try:
             plan = parse_generation(await _read_body(request), site=self.settings.site)
             sources = InputSources(_origin(request), self.own_file, self.settings.fetch_loopback)
-            inputs = [await load_input(field, value, sources) for field, value in plan.inputs]
+            inputs = [
+                await load_input(field, value, sources, self.pillow_threads) for field, value in plan.inputs
+            ]
             return await self._answer(request, plan, inputs)
         except ApiError as error:
             logger.info("generation refused: %s", error.message)
@@ -117,7 +127,7 @@ class _Emulator:
         count = take_extra_urls(faults) or plan.count
         finish = Finish(FORMATS[plan.output_format], self.settings.photo_like)
         started = time.perf_counter()
-        pictures = await infer(plan, seed, inputs, count, finish, faults)
+        pictures = await infer(plan, seed, inputs, count, finish, faults, self.pillow_threads)
         inference = time.perf_counter() - started
         origin = _origin(request)
         suffix = finish.file_format.suffix

@@ -1,9 +1,10 @@
 """Placeholder pictures: a seeded seascape for text-to-image, a seeded re-grade of the input for edits.
 
 Everything is drawn with Pillow's C routines (gradients, resizes, polygons, blends): no Python
-loop touches pixels, so a 1328x1328 PNG renders and encodes in a few tens of milliseconds
-(about 25 ms for 1024x1024, a third of it the PNG encoding). Photo-like grain doubles that
-(about 60 ms at 1024x1024, 105 ms at 1328x1328), most of it deflating the noise.
+loop touches pixels, so a picture renders and encodes in a few tens of milliseconds of CPU
+(about 25 ms at 1024x1024, 40 ms at 1328x1328). Photo-like grain roughly triples that (about
+80 ms at 1024x1024, 135 ms at 1328x1328), most of it deflating the noise. `make bench` measures
+the emulator's CPU per generation, serving included, in bench/results.md.
 The same key (model, prompt, seed, size, inputs) always gives the same bytes.
 """
 

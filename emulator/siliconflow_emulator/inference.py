@@ -21,15 +21,25 @@ TITLE: Final = "SiliconFlow emulator · placeholder"
 
 
 async def infer(
-    plan: GenerationPlan, seed: int, inputs: list[Image.Image], count: int, finish: Finish, faults: Faults
+    plan: GenerationPlan,
+    seed: int,
+    inputs: list[Image.Image],
+    count: int,
+    finish: Finish,
+    faults: Faults,
+    limiter: anyio.CapacityLimiter,
 ) -> list[bytes]:
-    """`count` image files for the plan (`plan.count` unless a fault says otherwise)."""
+    """`count` image files for the plan (`plan.count` unless a fault says otherwise).
+
+    `limiter` is shared by every request of the app: anyio's default one lets 40 threads draw at
+    once, and at up to 0.4 GB a picture that is more memory than a laptop has.
+    """
     pictures: list[bytes] = [b""] * count
 
     async def render(index: int) -> None:
         # Pillow drops the GIL while it draws and compresses, so batch images render in parallel.
         pictures[index] = await anyio.to_thread.run_sync(
-            _render_one, plan, seed, inputs, index, count, finish
+            _render_one, plan, seed, inputs, index, count, finish, limiter=limiter
         )
 
     async with anyio.create_task_group() as group:

@@ -2,8 +2,9 @@
 
 | status | body | media type | when |
 | --- | --- | --- | --- |
-| 400 | `{code: 20015, message, data}` | application/json | bad JSON, a missing, mistyped or out-of-range field (the model's own range included), a size a fixed-size model does not serve, an option the model does not take, an input image that is unreadable or neither a data URI nor the emulator's own URL |
+| 400 | `{code: 20015, message, data}` | application/json | bad JSON, a missing, mistyped or out-of-range field (the model's own range included), a size a fixed-size model does not serve, a size or batch beyond what the emulator draws, an option the model does not take, an input image that is unreadable or neither a data URI nor the emulator's own URL |
 | 400 | `{code: 20012, message, data}` | application/json | a model the spec's table does not list for the emulator's site |
+| 400 | `{code: 20015, message, data: "Host"}` | application/json | on loopback, a Host header that names anything else |
 | 401 | `"Invalid token"` | application/json | no bearer token, or one not in `--api-key` |
 | 404 | `404 page not found` | text/plain | unknown path, or an image URL past its TTL (or with the wrong suffix) |
 | 405 | `405 method not allowed` + `Allow` | text/plain | a known path with another method |
@@ -19,19 +20,29 @@ import math
 
 from starlette.responses import JSONResponse, PlainTextResponse
 
+from siliconflow_models import RESPONSE_EXAMPLES
+
+
+def _code(name: str) -> int:
+    code = RESPONSE_EXAMPLES[name].code
+    assert code is not None, f"the spec's {name} example has no code"
+    return code
+
+
+# The spec's own example bodies (the page's words), through the generated module: written once.
+RATE_LIMIT_MESSAGE = RESPONSE_EXAMPLES["RateLimited"].message
+OVERLOADED_MESSAGE = RESPONSE_EXAMPLES["Overloaded"].message
+OVERLOADED = _code("Overloaded")
+UNKNOWN_ERROR_MESSAGE = RESPONSE_EXAMPLES["InternalError"].message
+UNKNOWN_ERROR = _code("InternalError")
+INVALID_TOKEN = RESPONSE_EXAMPLES["Unauthorized"].message
+NOT_FOUND = RESPONSE_EXAMPLES["NotFound"].message
+
 INVALID_PARAMETER = 20015
 """SiliconFlow's code for a parameter it refuses ("The parameter is invalid. Please check again.")."""
 MODEL_NOT_FOUND = 20012
-UNKNOWN_ERROR = 50500
-OVERLOADED = 50505
-
+# Not in the spec, whose 400 example's message is the page's placeholder "string".
 MODEL_NOT_FOUND_MESSAGE = "Model does not exist. Please check it carefully."
-# The page's own rate-limit body, word for word.
-RATE_LIMIT_MESSAGE = (
-    "Request was rejected due to rate limiting. If you want more, please contact "
-    "contact@siliconflow.cn. Details:TPM limit reached."
-)
-OVERLOADED_MESSAGE = "Model service overloaded. Please try again later."
 
 
 class ApiError(Exception):
@@ -51,13 +62,23 @@ def error_body(status: int, code: int, message: str, data: str | None = None) ->
     return JSONResponse({"code": code, "message": message, "data": data}, status_code=status)
 
 
+def untrusted_host() -> JSONResponse:
+    return error_body(
+        400,
+        INVALID_PARAMETER,
+        "The Host header must name a loopback address (localhost, 127.0.0.1, [::1]): this emulator "
+        "listens on loopback only.",
+        "Host",
+    )
+
+
 def invalid_token() -> JSONResponse:
     # A bare JSON string, as the real gateway answers; never echo the token back.
-    return JSONResponse("Invalid token", status_code=401)
+    return JSONResponse(INVALID_TOKEN, status_code=401)
 
 
 def not_found() -> PlainTextResponse:
-    return PlainTextResponse("404 page not found", status_code=404)
+    return PlainTextResponse(NOT_FOUND, status_code=404)
 
 
 def method_not_allowed(allow: str) -> PlainTextResponse:
@@ -83,7 +104,7 @@ def gateway_timeout() -> PlainTextResponse:
 
 
 def internal_error() -> JSONResponse:
-    return error_body(500, UNKNOWN_ERROR, "Unknown error.")
+    return error_body(500, UNKNOWN_ERROR, UNKNOWN_ERROR_MESSAGE)
 
 
 def _whole_seconds(seconds: float) -> str:

@@ -12,9 +12,12 @@ from dataclasses import dataclass, field
 import uvicorn
 
 from .app import create_app
+from .hosts import bind_refusal, is_loopback
 from .settings import EmulatorSettings
 
 STARTUP_TIMEOUT = 10.0
+BACKLOG = 2048
+"""uvicorn's own default."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,17 +62,19 @@ def run_in_thread(
     server on stdio must keep for itself).
     """
     settings = settings if settings is not None else EmulatorSettings()
+    refusal = bind_refusal(host, settings.api_keys)
+    if refusal is not None:
+        raise ValueError(refusal)
     started_with = settings.copy()
-    # Bind here rather than in uvicorn, so the port is known before the thread starts.
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    # IPPROTO_TCP spelled out: asyncio turns Nagle off only on sockets whose proto says TCP, and
-    # with Nagle on, every response after a connection's first waited 40 ms for a delayed ACK.
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    # Bound here rather than in uvicorn, so the port is known before the thread starts.
+    sock = listening_socket(host, port)
     try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((host, port))
         config = uvicorn.Config(
-            create_app(settings), log_level=log_level, log_config=None, access_log=False, lifespan="off"
+            create_app(settings, loopback_only=is_loopback(host)),
+            log_level=log_level,
+            log_config=None,
+            access_log=False,
+            lifespan="off",
         )
         server = uvicorn.Server(config)
         thread = threading.Thread(
@@ -84,6 +89,26 @@ def run_in_thread(
             thread.join(timeout=STARTUP_TIMEOUT)
     finally:
         sock.close()
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to (host, port) and listening; port 0 picks a free one.
+
+    Listening before uvicorn starts lets a client that already knows the port connect at once:
+    its connection waits in the backlog until the server accepts it.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    # IPPROTO_TCP spelled out: asyncio turns Nagle off only on sockets whose proto says TCP, and
+    # with Nagle on, every response after a connection's first waited 40 ms for a delayed ACK.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(BACKLOG)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
 
 
 def _wait_until_started(server: uvicorn.Server, thread: threading.Thread) -> None:

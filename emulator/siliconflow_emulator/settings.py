@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
@@ -15,6 +16,16 @@ DEFAULT_IMAGE_TTL = 3600.0
 
 DEFAULT_MAX_STORED_BYTES = 512 * 1024 * 1024
 """Cap on the image bytes kept for download; the oldest go first when a new image does not fit."""
+
+
+def _default_render_threads() -> int:
+    available = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    # More threads than CPUs draw no faster, and each picture in flight may hold 0.3 GB or more.
+    return max(1, min(available or 1, 4))
+
+
+DEFAULT_RENDER_THREADS: Final = _default_render_threads()
+"""Pictures drawn (or input images decoded) at once: the CPUs this process may use, at most four."""
 
 DEFAULT_SITE: Final[SiteName] = next(iter(SITES))
 """The spec's first site (cn), as for every client of the project."""
@@ -78,6 +89,9 @@ class EmulatorSettings:
     faults: Faults = field(default_factory=Faults)
     max_stored_bytes: int = DEFAULT_MAX_STORED_BYTES
     """Read once, when the app is created."""
+    render_threads: int = DEFAULT_RENDER_THREADS
+    """Pictures drawn, or input images decoded, at the same time across all requests; the rest wait
+    their turn. Read once, when the app is created."""
     site: SiteName = DEFAULT_SITE
     """Which SiliconFlow site to be (a key of `siliconflow_models.SITES`): it serves only the
     models the spec's table lists for that site."""
@@ -92,6 +106,8 @@ class EmulatorSettings:
     def __post_init__(self) -> None:
         if self.site not in SITES:
             raise ValueError(f"site must be one of {', '.join(SITES)}, not {self.site!r}")
+        if self.render_threads < 1:
+            raise ValueError(f"render_threads must be 1 or more, not {self.render_threads!r}")
 
     def copy(self) -> EmulatorSettings:
         """An independent copy: its `faults` is a new object, so counting down one leaves the other."""

@@ -20,11 +20,16 @@ from .responses import MODEL_NOT_FOUND, MODEL_NOT_FOUND_MESSAGE, ApiError
 from .settings import DEFAULT_SITE
 
 MAX_IMAGE_SIDE: Final = 4096
-"""Largest width or height the emulator renders. The spec's pattern allows up to 99999, which no
-real model produces and which would take seconds and gigabytes to draw; bigger sizes answer 400."""
+"""Largest width or height the emulator renders or reads, an emulator bound rather than the API's.
+The table cannot supply it: its recommended sizes stop at 1664 a side, yet only fixed-size models
+are held to them, and the API documents no ceiling while the spec's pattern allows 99999. 4096
+leaves room for sizes beyond the recommended ones and keeps one picture to about 0.3 GB of drawing
+(0.4 GB photo-like); bigger sizes answer 400."""
 
-FALLBACK_SIZE: Final = (1024, 1024)
-"""Size for a text-to-image model whose table row names no default (none does today)."""
+MAX_REQUEST_PIXELS: Final = 4 * 2048 * 2048
+"""Most pixels one request may ask for across its batch: four 2048x2048 images, or one of 4096x4096.
+Without it, four 4096x4096 pictures held about 1.1 GB (1.7 GB photo-like) at once, and a few such
+requests exhausted the memory of the process, which is the MCP server's own under `--offline`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,11 +68,15 @@ def parse_generation(body: bytes, *, site: SiteName = DEFAULT_SITE) -> Generatio
     for name, allowed in capabilities.ranges.items():
         if name in sent:
             _check_range(name, getattr(request, name), allowed, capabilities)
+    size = None if capabilities.task == "edit" else _size(request, capabilities, sent)
+    count = request.batch_size if capabilities.accepts("batch_size") else 1
+    if size is not None:
+        _check_request_pixels(size, count)
     return GenerationPlan(
         request=request,
         capabilities=capabilities,
-        size=None if capabilities.task == "edit" else _size(request, capabilities, sent),
-        count=request.batch_size if capabilities.accepts("batch_size") else 1,
+        size=size,
+        count=count,
         steps=_steps(request, capabilities, sent),
         inputs=tuple((field, getattr(request, field)) for field in IMAGE_FIELDS if field in sent),
         output_format=str(_option(request, capabilities, sent, "output_format")),
@@ -170,8 +179,8 @@ def _size(
     request: ImageGenerationRequest, capabilities: ModelCapabilities, sent: set[str]
 ) -> tuple[int, int]:
     text = request.image_size if "image_size" in sent else capabilities.default_image_size
-    if not isinstance(text, str):
-        return FALLBACK_SIZE
+    # codegen refuses a text-to-image row that does not take `image_size` with a default.
+    assert isinstance(text, str), f"{capabilities.name} has no default image_size"
     sizes = [recommended.size for recommended in capabilities.recommended_image_sizes]
     if capabilities.fixed_sizes and text not in sizes:
         raise ApiError(
@@ -187,6 +196,26 @@ def _size(
             data="image_size",
         )
     return width, height
+
+
+def within_render_limits(size: tuple[int, int], count: int) -> bool:
+    """Whether the emulator draws `count` pictures of `size` (width, height) for one request."""
+    width, height = size
+    return max(width, height) <= MAX_IMAGE_SIDE and count * width * height <= MAX_REQUEST_PIXELS
+
+
+def _check_request_pixels(size: tuple[int, int], count: int) -> None:
+    # An edit's output takes its first input's size, which inputs.py holds to MAX_IMAGE_SIDE, and
+    # one picture of that size is within MAX_REQUEST_PIXELS: only text-to-image batches need this.
+    if within_render_limits(size, count):
+        return
+    width, height = size
+    raise ApiError(
+        f"Invalid field `image_size`: {count} images of {width}x{height} are more pixels than the emulator "
+        f"draws for one request ({MAX_REQUEST_PIXELS:,}, four 2048x2048 images); lower `image_size` or "
+        "`batch_size`.",
+        data="image_size",
+    )
 
 
 def _steps(request: ImageGenerationRequest, capabilities: ModelCapabilities, sent: set[str]) -> int:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 import schemathesis
@@ -19,10 +18,11 @@ import schemathesis.checks
 from PIL import Image
 from schemathesis.specs.openapi import checks as openapi_checks
 
-from siliconflow_models import MODELS, SITES, ImageGenerationRequest, ModelCapabilities
+from siliconflow_emulator.catalogue import served_model, served_models
+from siliconflow_emulator.validation import parse_size, within_render_limits
+from siliconflow_models import MODELS, ImageGenerationRequest
 from siliconflow_models.capabilities import IMAGE_FIELDS, OPTIONAL_FIELDS, SiteName
 
-MAX_SIDE = 4096  # the emulator's rendering limit (siliconflow_emulator.validation.MAX_IMAGE_SIDE)
 PIL_FORMATS = {"png": "PNG", "jpeg": "JPEG"}
 """`output_format` value to the format Pillow reads in the bytes."""
 
@@ -40,20 +40,9 @@ SPEC_CHECKS = [
 """Every built-in check that needs no stateful resources."""
 
 
-def site_of(base_url: str) -> SiteName | None:
-    """The site whose hosts include the base URL's host; None for any other host."""
-    host = (urlsplit(base_url).hostname or "").lower()
-    return next((site.name for site in SITES.values() if host in site.hosts), None)
-
-
-def site_models(site: SiteName) -> dict[str, ModelCapabilities]:
-    """The models of the spec's table that the site serves, in the table's order."""
-    return {name: capabilities for name, capabilities in MODELS.items() if site in capabilities.sites}
-
-
 def refusal_reasons(body: dict[str, Any], site: SiteName) -> tuple[int, set[str]] | None:
     """The code, and the fields, a schema-valid body may be refused for on `site`; None if it must pass."""
-    capabilities = site_models(site).get(body["model"])
+    capabilities = served_model(site, body["model"])
     if capabilities is None:
         return 20012, {"model"}
     fields: set[str] = set()
@@ -74,7 +63,9 @@ def refusal_reasons(body: dict[str, Any], site: SiteName) -> tuple[int, set[str]
     size = body.get("image_size")
     if isinstance(size, str):
         sizes = {recommended.size for recommended in capabilities.recommended_image_sizes}
-        if max(int(side) for side in size.split("x")) > MAX_SIDE or (
+        count = body.get("batch_size", 1) if capabilities.accepts("batch_size") else 1
+        # The emulator's own bounds on what it draws, not the API's: a live run may pass them.
+        if not within_render_limits(parse_size(size), count) or (
             capabilities.fixed_sizes and size not in sizes
         ):
             fields.add("image_size")
@@ -126,8 +117,8 @@ def answers_match_the_request(*, site: SiteName, every_model_listed_exactly: boo
         if case.operation.method.upper() == "GET":
             kind, task = case.query.get("type"), case.query.get("sub_type")
             wanted = [
-                name
-                for name, capabilities in site_models(site).items()
+                capabilities.name
+                for capabilities in served_models(site)
                 if kind in (None, "image") and task in (None, capabilities.sub_type)
             ]
             listed = [model["id"] for model in answer["data"]]

@@ -22,7 +22,6 @@ from contract_checks import (
     check_images,
     positive_refusals_have_a_reason,
     refusal_reasons,
-    site_models,
 )
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import strategies as st
@@ -31,6 +30,7 @@ from schemathesis.core.failures import FailureGroup
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from siliconflow_emulator import EmulatorSettings, RunningEmulator, run_in_thread
+from siliconflow_emulator.catalogue import served_model, served_models
 from siliconflow_models import MODELS, SITES, ImageGenerationRequest, ModelCapabilities
 from siliconflow_models.capabilities import IMAGE_FIELDS, SiteName
 
@@ -90,7 +90,7 @@ def tiny_png(colour: tuple[int, int, int], size: tuple[int, int] = (48, 32)) -> 
 def fit_to_model(case: Any, site: SiteName, pick: int, colour: tuple[int, int, int]) -> Any:
     """Bend a schema-valid body so the site's model table accepts it too: same fuzzed values, a model
     of the site (the `pick`th), within its ranges and sizes."""
-    models = list(site_models(site).values())
+    models = served_models(site)
     capabilities = models[pick % len(models)]
     body = {
         key: value
@@ -142,7 +142,7 @@ def broken_rules(capabilities: ModelCapabilities, body: dict[str, Any]) -> list[
             changes.append({field: allowed.maximum + 1})
     if capabilities.fixed_sizes:
         changes.append({"image_size": "1000x1000"})
-    other_model = next(name for name in MODELS if name not in site_models(capabilities.sites[0]))
+    other_model = next(name for name in MODELS if served_model(capabilities.sites[0], name) is None)
     changes.append({"model": other_model})
     return [change for change in changes if schema_valid({**body, **change})]
 

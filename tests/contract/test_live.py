@@ -2,9 +2,9 @@
 
 Positive data only, a handful of examples, at most 10 requests a minute. Each successful
 generation is billed, so a run costs a few paid images (see the README). Disagreements between
-SiliconFlow and the spec are collected, not raised, so that nothing is retried or shrunk (both
-would send more paid requests), and `test_report` prints them all at the end and fails if
-there are any.
+SiliconFlow and the spec are collected in the session's `live_report` (live_report.py), not
+raised, so that nothing is retried or shrunk (both would send more paid requests); the run
+prints them all at the end and fails if there are any.
 
 The site follows from the host of SILICONFLOW_BASE_URL (api.siliconflow.cn: cn;
 api.siliconflow.com or api.ap.siliconflow.com: com): only that site's request examples are sent,
@@ -27,16 +27,14 @@ import pytest
 import requests
 import schemathesis
 import yaml
-from contract_checks import (
-    SPEC_CHECKS,
-    answers_match_the_request,
-    positive_refusals_have_a_reason,
-    site_models,
-    site_of,
-)
+from contract_checks import SPEC_CHECKS, answers_match_the_request, positive_refusals_have_a_reason
 from hypothesis import HealthCheck, Phase
+from live_report import LiveReport
 from schemathesis.core.failures import FailureGroup
 
+from siliconflow_emulator.catalogue import served_model
+from siliconflow_images import DEFAULT_BASE_URL
+from siliconflow_images.config import site_of
 from siliconflow_models import MODELS, SITES
 from siliconflow_models.capabilities import SiteName
 
@@ -44,12 +42,12 @@ pytestmark = pytest.mark.live
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY_VARIABLE = "SILICONFLOW_API_KEY"
-DEFAULT_BASE_URL = "https://api.siliconflow.cn/v1"
 BASE_URL = os.environ.get("SILICONFLOW_BASE_URL", "").strip() or DEFAULT_BASE_URL
 KEY = os.environ.get(KEY_VARIABLE, "").strip()
 # A host of no site still collects (as the first site), so `make test` never breaks on it;
 # `live_opt_in` refuses to run against it.
-SITE: SiteName = site_of(BASE_URL) or next(iter(SITES))
+_SITE = site_of(BASE_URL)
+SITE: SiteName = _SITE.name if _SITE is not None else next(iter(SITES))
 MAX_EXAMPLES = 3
 RATE_LIMIT = "10/m"
 
@@ -83,14 +81,13 @@ def site_spec(site: SiteName) -> dict[str, Any]:
     }
     # Schemathesis also builds a body from the properties' own examples: give it a model of the site.
     model = spec["components"]["schemas"]["ImageGenerationRequest"]["properties"]["model"]
-    model["examples"] = [name for name in model.get("examples", []) if name in site_models(site)] or [
+    model["examples"] = [name for name in model.get("examples", []) if served_model(site, name)] or [
         SITES[site].defaults["text-to-image"]
     ]
     return spec
 
 
 schema = schemathesis.openapi.from_dict(site_spec(SITE), config=live_config())
-FINDINGS: list[str] = []
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -122,12 +119,16 @@ def live_opt_in(request: pytest.FixtureRequest) -> None:
     phases=[Phase.explicit, Phase.generate],
     suppress_health_check=list(HealthCheck),
 )
-def test_siliconflow_honours_the_spec(case: Any) -> None:
+def test_siliconflow_honours_the_spec(case: Any, live_report: LiveReport) -> None:
+    live_report.title = f"SiliconFlow ({BASE_URL}, site {SITE}) against openapi/siliconflow.yaml"
+    live_report.checked += 1
     try:
         response = case.call(base_url=BASE_URL)
     except requests.RequestException as exc:
-        FINDINGS.append(
-            f"{case.operation.label}: the request failed ({type(exc).__name__})\n    sent: {_sent(case)}"
+        live_report.findings.append(
+            _redact(
+                f"{case.operation.label}: the request failed ({type(exc).__name__})\n    sent: {_sent(case)}"
+            )
         )
         return
     try:
@@ -144,21 +145,7 @@ def test_siliconflow_honours_the_spec(case: Any) -> None:
         lines += [f"  - {failure.title}: {_one_line(failure.message) or '-'}" for failure in group.exceptions]
         lines.append(f"    sent: {_sent(case)}")
         lines.append(f"    got:  {_clip(response.text, 400)}")
-        FINDINGS.append("\n".join(lines))
-
-
-def test_report(capsys: pytest.CaptureFixture[str]) -> None:
-    # Defined after the contract test, so pytest runs it last.
-    title = f"SiliconFlow ({BASE_URL}, site {SITE}) against openapi/siliconflow.yaml"
-    report = "\n\n".join(_redact(finding) for finding in FINDINGS)
-    with capsys.disabled():
-        if not FINDINGS:
-            print(f"\n\n{title}: no disagreement found.\n")
-            return
-        print(f"\n\n{title}: {len(FINDINGS)} disagreement(s)\n\n{report}\n")
-    pytest.fail(
-        f"SiliconFlow and the spec disagree in {len(FINDINGS)} case(s); the report is above", pytrace=False
-    )
+        live_report.findings.append(_redact("\n".join(lines)))
 
 
 def _sent(case: Any) -> str:

@@ -6,11 +6,22 @@ from __future__ import annotations
 import base64
 import io
 import time
+from pathlib import Path
+from typing import Any
 
+import yaml
 from PIL import Image
 
 TOKEN = "sk-emulator-test"
 """The one key the shared emulator accepts."""
+
+SPEC = Path(__file__).resolve().parents[2] / "openapi" / "siliconflow.yaml"
+
+
+def spec_example(response: str) -> Any:
+    """The example body the spec gives `components.responses.<response>`: the API page's own words."""
+    content = yaml.safe_load(SPEC.read_text())["components"]["responses"][response]["content"]
+    return next(iter(content.values()))["example"]
 
 
 class ManualClock:

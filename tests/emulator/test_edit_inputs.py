@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 from emulator_support import data_uri, halves, png_bytes
-from PIL import Image, ImageStat
+from PIL import EpsImagePlugin, Image, ImageStat
 
 from siliconflow_models import ErrorBody
 
@@ -131,6 +131,44 @@ def test_unusable_inputs_name_the_field(generate: Generate, value: str, reason: 
     message = refusal(generate(**body))
     assert f"`{field}`" in message
     assert reason in message
+
+
+def _encoded(picture: Image.Image, file_format: str) -> str:
+    buffer = io.BytesIO()
+    picture.save(buffer, file_format)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def test_webp_inputs_are_read(generate: Generate, download: Download) -> None:
+    webp = _encoded(Image.new("RGB", (50, 40), (200, 30, 30)), "WEBP")
+    assert result(generate(model="Qwen/Qwen-Image-Edit", prompt="x", image=webp), download).size == (50, 40)
+
+
+@pytest.mark.parametrize("file_format", ["BMP", "GIF", "TIFF", "PPM", "ICO"])
+def test_formats_the_api_does_not_take_are_refused(generate: Generate, file_format: str) -> None:
+    other = _encoded(Image.new("RGB", (16, 16), (0, 90, 0)), file_format)
+    message = refusal(generate(model="Qwen/Qwen-Image-Edit", prompt="x", image=other))
+    assert "not an image" in message and "PNG, JPEG or WebP" in message
+
+
+def test_an_eps_input_never_reaches_pillows_eps_reader(
+    generate: Generate, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Reading EPS runs Ghostscript on the caller's bytes; the emulator must not even try.
+    tried: list[bool] = []
+    original = EpsImagePlugin.EpsImageFile._open
+
+    def spy(self: EpsImagePlugin.EpsImageFile) -> None:
+        tried.append(True)
+        original(self)
+
+    monkeypatch.setattr(EpsImagePlugin.EpsImageFile, "_open", spy)
+    eps = b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 8 8\n\n"
+    assert Image.open(io.BytesIO(eps)).format == "EPS" and tried  # the spy sees an unrestricted open
+    tried.clear()
+    uri = "data:application/postscript;base64," + base64.b64encode(eps).decode()
+    assert "not an image" in refusal(generate(model="Qwen/Qwen-Image-Edit", prompt="x", image=uri))
+    assert tried == []
 
 
 def test_inputs_larger_than_the_emulator_renders(generate: Generate) -> None:

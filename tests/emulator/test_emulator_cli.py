@@ -8,14 +8,16 @@ import socket
 import subprocess
 import sys
 import time
+from dataclasses import Field, fields, replace
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from starlette.applications import Starlette
 
 from siliconflow_emulator import EmulatorSettings, Faults, create_app, run_in_thread
-from siliconflow_emulator.cli import _describe_faults, parse_args
+from siliconflow_emulator.cli import FAULT_FLAGS, _describe_faults, main, parse_args
 
 
 def test_defaults() -> None:
@@ -204,3 +206,52 @@ def test_describe_faults_names_every_armed_fault() -> None:
         "extra_urls=20, not_an_image=3, pixel_bomb=1, trailing_bytes=2, trickle=0.5, download_rate=1e+06"
     )
     assert _describe_faults(Faults()) == "none"
+
+
+def test_port_0_prints_the_port_it_picked() -> None:
+    script = Path(sys.executable).with_name("siliconflow-emulator")
+    process = subprocess.Popen(
+        [str(script), "--port", "0", "--log-level", "warning"],
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+    try:
+        assert process.stderr is not None
+        first = process.stderr.readline()
+        assert first.startswith("siliconflow-emulator: http://127.0.0.1:"), first
+        port = int(first.removeprefix("siliconflow-emulator: http://127.0.0.1:").partition("/")[0])
+        assert port != 0
+        # The socket listens before the line is printed: no waiting for the server to come up.
+        response = httpx.get(
+            f"http://127.0.0.1:{port}/v1/models",
+            headers={"Authorization": "Bearer x"},
+            trust_env=False,
+            timeout=30,
+        )
+        assert response.status_code == 200
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=10)
+
+
+def test_a_taken_port_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        with pytest.raises(SystemExit) as exit_info:
+            main(["--port", str(taken.getsockname()[1])])
+    assert "cannot listen on 127.0.0.1 port" in str(exit_info.value.code)
+
+
+def test_every_fault_has_exactly_one_flag() -> None:
+    assert list(FAULT_FLAGS) == [setting.name for setting in fields(Faults)]
+
+
+@pytest.mark.parametrize("setting", fields(Faults), ids=lambda setting: setting.name)
+def test_each_fault_flag_sets_its_field(setting: Field[Any]) -> None:
+    flag = FAULT_FLAGS[setting.name].name or "--" + setting.name.replace("_", "-")
+    value = setting.default + 3
+    faults = parse_args([flag, str(value)]).settings.faults
+    assert faults == replace(Faults(), **{setting.name: value})
+    assert _describe_faults(faults) == f"{setting.name}={value:g}"

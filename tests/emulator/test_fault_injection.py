@@ -9,17 +9,15 @@ import anyio
 import httpx
 import pydantic
 import pytest
-from emulator_support import TOKEN
+from emulator_support import TOKEN, spec_example
 
 from siliconflow_emulator import Faults, RunningEmulator
 from siliconflow_models import ErrorBody, ImageGenerationResponse, RateLimitBody
 
 Generate = Callable[..., httpx.Response]
 BODY = {"model": "Kwai-Kolors/Kolors", "prompt": "a lighthouse", "image_size": "64x64"}
-PAGE_RATE_LIMIT_MESSAGE = (
-    "Request was rejected due to rate limiting. If you want more, please contact contact@siliconflow.cn. "
-    "Details:TPM limit reached."
-)
+PAGE_RATE_LIMIT_MESSAGE = spec_example("RateLimited")["message"]
+PAGE_OVERLOAD = spec_example("Overloaded")
 
 
 def test_rate_limit_answers_429_the_next_n_times(emulator: RunningEmulator, generate: Generate) -> None:
@@ -41,7 +39,8 @@ def test_overload_answers_503_with_code_50505(emulator: RunningEmulator, generat
     assert response.status_code == 503
     assert response.headers["retry-after"] == "1"
     error = ErrorBody.model_validate(response.json())
-    assert (error.code, error.message) == (50505, "Model service overloaded. Please try again later.")
+    assert (error.code, error.message) == (50505, PAGE_OVERLOAD["message"])
+    assert error.code == PAGE_OVERLOAD["code"]
     assert generate(**BODY).status_code == 200
 
 

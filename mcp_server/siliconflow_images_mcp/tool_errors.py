@@ -15,20 +15,18 @@ from typing import TYPE_CHECKING, Final
 
 from mcp.server.mcpserver.exceptions import ToolError
 
-from siliconflow_images import DownloadError, ImageFailure, SaveError, SiliconFlowError, Wording
-from siliconflow_images._messages import NOTHING_SENT, images_lost
-from siliconflow_images.config import API_KEY_VARIABLE, BASE_URL_VARIABLE
+from siliconflow_images import DownloadError, SaveError, SiliconFlowError, Wording
+from siliconflow_images.config import API_KEY_VARIABLE, KEY_SOURCES
+from siliconflow_images.errors import NOTHING_SENT
 
 if TYPE_CHECKING:
-    from siliconflow_images import AsyncGeneration
+    pass
 
 WORDING = Wording(generate="generate_image", edit="edit_image", list_models="list_models")
 
 NO_KEY: Final = (
     f"{API_KEY_VARIABLE} is not set, so this server cannot call SiliconFlow. Ask the user to set it in the "
-    "MCP client's configuration of siliconflow-images (a key from cloud.siliconflow.cn for the default "
-    f"api.siliconflow.cn, or from cloud.siliconflow.com with {BASE_URL_VARIABLE}=https://api.siliconflow.com/v1), "
-    "or to start the server with --offline."
+    f"MCP client's configuration of siliconflow-images ({KEY_SOURCES}), or to start the server with --offline."
 )
 
 
@@ -56,16 +54,3 @@ def as_tool_errors(redact: Callable[[str], str], ledger: Path) -> Iterator[None]
         raise ToolError(redact(f"{exc}\nThe ledger {ledger} records them too.")) from None
     except SiliconFlowError as exc:
         raise ToolError(redact(str(exc))) from None
-
-
-def unsaved(generation: AsyncGeneration, reason: str) -> DownloadError | SaveError:
-    """The failure of a save cut short: every image not on disk, with its URL and expiry."""
-    failures = [
-        ImageFailure(image.index, image.url, reason) for image in generation.images if image.path is None
-    ]
-    saved = [image.path for image in generation.images if image.path is not None]
-    text = images_lost(
-        "they could not be saved in time", failures, saved, generation.expires_at, len(generation.images)
-    )
-    kind = DownloadError if any(image.data is None for image in generation.images) else SaveError
-    return kind(text, failures=failures, saved=saved, expires_at=generation.expires_at)

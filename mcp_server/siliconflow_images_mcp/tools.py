@@ -37,7 +37,7 @@ from .progress import Ctx, Progress
 from .results import OFFLINE_NOTE, describe_models, image_result, table_entry, unknown_entry
 from .schemas import ImageResult, ModelsResult
 from .schemas import field as arg
-from .tool_errors import NO_KEY, WORDING, as_tool_errors, no_default_model, unsaved, unwritable_folder
+from .tool_errors import NO_KEY, WORDING, as_tool_errors, no_default_model, unwritable_folder
 
 if TYPE_CHECKING:
     from siliconflow_images import AsyncGeneration, AsyncSiliconFlow
@@ -284,7 +284,7 @@ class ImageTools:
                 return await self._keep(generation, progress)
             # The images are billed: the ledger and the model learn where they still are, as for
             # any other failed save, rather than an exception no one catches.
-            late = unsaved(generation, f"not saved within the {deadline:g} s this server allows")
+            late = generation.cut_short(f"not saved within the {deadline:g} s this server allows")
             await anyio.to_thread.run_sync(self.ledger.failed, generation, str(late))
         raise late
 

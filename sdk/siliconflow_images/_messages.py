@@ -15,9 +15,8 @@ from typing import Final
 from siliconflow_models import Site
 
 from .config import API_KEY_VARIABLE, BASE_URL_VARIABLE
-from .errors import ImageFailure
+from .errors import NOTHING_SENT, ImageFailure
 
-NOTHING_SENT: Final = "Nothing was sent to SiliconFlow, so nothing was billed."
 MAYBE_BILLED: Final = (
     "The generation may still have run and been billed: check your SiliconFlow usage before trying again."
 )

@@ -60,16 +60,31 @@ class ImageLimits:
 DEFAULT_LIMITS: Final = ImageLimits()
 
 
+def _host(url: str) -> str:
+    return url.removeprefix("https://").removeprefix("http://")
+
+
+def _key_sources() -> str:
+    first, *others = SITES.values()
+    elsewhere = "".join(
+        f", or from {_host(site.console)} with {BASE_URL_VARIABLE}={site.base_url}" for site in others
+    )
+    return (
+        f"a key from {_host(first.console)} for the default {_host(first.base_url).split('/')[0]}{elsewhere}"
+    )
+
+
+KEY_SOURCES: Final = _key_sources()
+"""Where a key comes from, per site (keys of one site do not work on the other): for any 'no key' sentence."""
+
+
 def api_key_from(given: str | None, environ: Mapping[str, str] | None = None) -> str:
     """The key to send: the argument, else SILICONFLOW_API_KEY; stripped, and refused if unusable."""
     env = os.environ if environ is None else environ
     source = "api_key" if given is not None else API_KEY_VARIABLE
     raw = given if given is not None else env.get(API_KEY_VARIABLE)
     if raw is None or not raw.strip():
-        raise SiliconFlowError(
-            f"No API key: pass api_key= or set {API_KEY_VARIABLE} (a key from cloud.siliconflow.cn, or from "
-            f"cloud.siliconflow.com with {BASE_URL_VARIABLE}=https://api.siliconflow.com/v1)."
-        )
+        raise SiliconFlowError(f"No API key: pass api_key= or set {API_KEY_VARIABLE} ({KEY_SOURCES}).")
     return clean_api_key(raw, source)
 
 

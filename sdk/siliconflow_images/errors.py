@@ -21,6 +21,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Final
+
+NOTHING_SENT: Final = "Nothing was sent to SiliconFlow, so nothing was billed."
+"""How every refusal made before sending ends, whichever front end words the rest."""
 
 
 class SiliconFlowError(Exception):

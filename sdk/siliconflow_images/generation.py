@@ -95,11 +95,20 @@ class _GenerationFacts:
 
     def _lost(
         self, what: str, failures: list[ImageFailure], kind: type[DownloadError] | type[SaveError]
-    ) -> Exception:
+    ) -> DownloadError | SaveError:
         saved = [image.path for image in self.images if image.path is not None]
         failures = sorted(failures, key=lambda failure: failure.index)
         text = _messages.images_lost(what, failures, saved, self.expires_at, len(self.images))
         return kind(text, failures=failures, saved=saved, expires_at=self.expires_at)
+
+    def cut_short(self, reason: str) -> DownloadError | SaveError:
+        """The error for a save stopped from outside (a deadline): each image not on disk yet, with
+        its URL and until when it can still be fetched, as `save()` itself reports a failure."""
+        failures = [
+            ImageFailure(image.index, image.url, reason) for image in self.images if image.path is None
+        ]
+        kind = DownloadError if any(image.data is None for image in self.images) else SaveError
+        return self._lost("they could not be saved in time", failures, kind)
 
     def _unsaved(self, folder: Path) -> list[GeneratedImage]:
         """Downloaded images not saved in `folder` yet: a save into another folder writes them there too."""

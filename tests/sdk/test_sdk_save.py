@@ -15,7 +15,16 @@ import pytest
 from PIL import Image
 from sdk_support import CREATED, IMAGE_URL, FakeApi, answer, jpeg_bytes, png_bytes
 
-from siliconflow_images import AsyncSiliconFlow, GeneratedImage, Generation, ImageFailure, Model, SiliconFlow
+from siliconflow_images import (
+    AsyncSiliconFlow,
+    DownloadError,
+    GeneratedImage,
+    Generation,
+    ImageFailure,
+    Model,
+    SaveError,
+    SiliconFlow,
+)
 from siliconflow_images.files import read_record, remove_stale_parts
 
 KOLORS = "Kwai-Kolors/Kolors"
@@ -296,3 +305,25 @@ def test_a_stem_cannot_leave_the_folder(client: SiliconFlow, api: FakeApi, tmp_p
     folder = tmp_path / "out"
     (path,) = client.images.generate(model=QWEN, prompt="a fox").save(folder, stem="../../escape/name")
     assert path.parent == folder and ".." not in path.name and "/" not in path.name
+
+
+def test_a_save_cut_short_from_outside_names_each_image_not_on_disk(
+    client: SiliconFlow, api: FakeApi, tmp_path: Path
+) -> None:
+    # A front end that gives a save a deadline reports what it stopped as save() reports a failure.
+    urls = _urls(2)
+    for url in urls:
+        api.images[url] = png_bytes()
+    api.answers = [answer(urls)]
+    result = client.images.generate(model=KOLORS, prompt="a fox", batch_size=2)
+    not_fetched = result.cut_short("out of time")
+    assert isinstance(not_fetched, DownloadError)
+    assert [failure.url for failure in not_fetched.failures] == urls
+    assert "could not be saved in time" in str(not_fetched) and urls[1] in str(not_fetched)
+
+    result.download()
+    result.images[0].path = tmp_path / "first.png"  # as if the first one made it to disk
+    not_saved = result.cut_short("out of time")
+    assert isinstance(not_saved, SaveError)
+    assert [failure.index for failure in not_saved.failures] == [1]
+    assert not_saved.saved == (tmp_path / "first.png",)

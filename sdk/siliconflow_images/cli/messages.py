@@ -10,10 +10,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Final
 
-from siliconflow_models import SITES
-
 from .. import _messages
-from ..config import API_KEY_VARIABLE, BASE_URL_VARIABLE
+from ..config import API_KEY_VARIABLE, KEY_SOURCES
 from ..redaction import clip
 
 PROG: Final = "siliconflow-images"
@@ -131,18 +129,7 @@ def bad_timeout(variable: str, raw: str) -> str:
 
 
 def no_key() -> str:
-    first, *others = (site for site in SITES.values())
-    elsewhere = "".join(
-        f" (or from {_host(site.console)}, with {BASE_URL_VARIABLE}={site.base_url})" for site in others
-    )
-    return (
-        f"No API key: set {API_KEY_VARIABLE} to a key from {_host(first.console)}{elsewhere}, "
-        "or add --offline to try it with placeholder images."
-    )
-
-
-def _host(url: str) -> str:
-    return url.removeprefix("https://").removeprefix("http://")
+    return f"No API key: set {API_KEY_VARIABLE} ({KEY_SOURCES}), or add --offline to try it with placeholder images."
 
 
 def no_key_for_models(variable: str) -> str:

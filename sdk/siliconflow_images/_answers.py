@@ -105,7 +105,7 @@ def error_for(
     said, code = _what_it_said(body, response.encoding or "utf-8")
     message = clip(redact(said), MESSAGE_LIMIT) if said else None
     status_code = response.status_code
-    retry_after = _retry_after(response) if status_code == 429 else None  # only a 429's error says it
+    retry_after = retry_after_seconds(response) if status_code == 429 else None  # only a 429's error says it
     trace_id = _trace_id(response.headers, redact)
     retries = retries_of(response)
     explanation = _messages.status(
@@ -165,7 +165,8 @@ def _what_it_said(content: bytes, encoding: str) -> tuple[str, int | None]:
     return text, None
 
 
-def _retry_after(response: httpx.Response) -> float | None:
+def retry_after_seconds(response: httpx.Response) -> float | None:
+    """The `Retry-After` header in seconds (the API sends a number), or None for none or nonsense."""
     raw = response.headers.get("retry-after", "").strip()
     try:
         seconds = float(raw)

@@ -101,7 +101,7 @@ def _name_problems(
     unknown = sorted(name for name in names if name not in _KNOWN)
     # A misspelt option (`sead=`) would otherwise be sent, and dropped or refused by the API.
     found += [
-        f"`{clip(name, 40)}` is not a field of the request; the fields are: {', '.join(OPTIONAL_FIELDS)}."
+        f"`{clip(repr(name)[1:-1], 40)}` is not a field of the request; the fields are: {', '.join(OPTIONAL_FIELDS)}."
         for name in unknown
     ]
     if not model.strip():

@@ -538,3 +538,14 @@ def test_a_misspelt_option_is_refused_for_any_model(client: SiliconFlow, api: Fa
         client.images.generate(model=model, prompt="a fox", **options)
     assert "`sead` is not a field of the request" in str(caught.value) and "seed" in str(caught.value)
     assert api.api_requests == []
+
+
+def test_an_unknown_option_name_is_shown_escaped_and_short(client: SiliconFlow, api: FakeApi) -> None:
+    # The name comes from the caller (an agent, a batch file): no terminal control reaches a reader.
+    options: dict[str, Any] = {"\x1b[2J" + "x" * 500: 1}
+    with pytest.raises(RequestRefusedError) as caught:
+        client.images.generate(model=QWEN, prompt="a fox", **options)
+    message = str(caught.value)
+    assert "\x1b" not in message and "`\\x1b[2Jxxx" in message
+    assert "x" * 60 not in message
+    assert api.api_requests == []

@@ -20,7 +20,7 @@ from typing import Final
 import anyio
 import httpx
 
-from .._answers import _retry_after
+from .._answers import retry_after_seconds
 from .._clock import Clock
 
 FASTEST_AFTER_429: Final = 1.0
@@ -119,7 +119,7 @@ class PacedTransport(httpx.AsyncBaseTransport):
         response = await self._inner.handle_async_request(request)
         if generation:
             if response.status_code == 429:
-                self._pacer.saw_rate_limit(_retry_after(response))
+                self._pacer.saw_rate_limit(retry_after_seconds(response))
             elif response.is_success:
                 self._pacer.saw_success()
         return response

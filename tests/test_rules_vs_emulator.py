@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from siliconflow_emulator.responses import ApiError
-from siliconflow_emulator.validation import MAX_IMAGE_SIDE, parse_generation, parse_size
+from siliconflow_emulator.validation import parse_generation, parse_size, within_render_limits
 from siliconflow_images import ImageLimits, RequestRefusedError
 from siliconflow_images._requests import prepare_request
 from siliconflow_models import MODELS, SITES
@@ -31,10 +31,13 @@ PIXEL = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAAD
 
 
 def _within_emulator_limits(options: dict[str, Any]) -> bool:
-    # The emulator refuses to draw sizes no model makes (over 4096 px a side): its own limit,
-    # not the API's, so such bodies say nothing about the rules.
+    # The emulator refuses to draw more than it can hold (a side over 4096 px, a batch past its
+    # pixel cap): its own limits, not the API's, so such bodies say nothing about the rules.
     size = options.get("image_size")
-    return not isinstance(size, str) or max(parse_size(size)) <= MAX_IMAGE_SIDE
+    count = options.get("batch_size", 1)
+    return not isinstance(size, str) or within_render_limits(
+        parse_size(size), count if isinstance(count, int) else 1
+    )
 
 
 def sdk_body(model: str, prompt: str, options: dict[str, Any]) -> dict[str, Any] | None:

@@ -26,6 +26,8 @@ from .config import Settings
 from .library import Library, NotInLibrary
 from .local_files import read_allowed
 
+# The tool schema's hint (schemas.IMAGE_FORMS) is short to keep tools/list small; a model that
+# got the image wrong gets the forms spelt out.
 FORMS: Final = "Give a local file path, an http(s) URL, a data:image/...;base64 URI, `last` or a siliconflow://images/ URI."
 
 
@@ -40,7 +42,7 @@ class ResolvedInput:
 async def resolve(field: str, raw: str, settings: Settings, library: Library) -> ResolvedInput:
     text = raw.strip()
     if not text:
-        raise ToolError(f"`{field}` is empty: give a file path, an http(s) URL, a data URI or `last`.")
+        raise ToolError(f"`{field}` is empty. {FORMS}")
     try:
         entry = library.resolve(text)
     except NotInLibrary as exc:

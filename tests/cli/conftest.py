@@ -46,7 +46,7 @@ def cwd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, emulator: RunningEmulat
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("SILICONFLOW_API_KEY", SECRET_KEY)
     monkeypatch.setenv("SILICONFLOW_BASE_URL", emulator.base_url)
-    for name in ("SILICONFLOW_OUTPUT_DIR", "SILICONFLOW_TIMEOUT", "NO_COLOR", "COLUMNS"):
+    for name in ("NO_COLOR", "COLUMNS"):  # every SILICONFLOW_* is cleared by tests/conftest.py
         monkeypatch.delenv(name, raising=False)
     return work
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import socket
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -11,14 +10,6 @@ import pytest
 from sdk_support import CN, KEY, FakeApi, FakeClock
 
 from siliconflow_images import AsyncSiliconFlow, SiliconFlow
-
-
-@pytest.fixture(autouse=True)
-def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    # The developer's own settings must never reach (or steer) a test: SILICONFLOW_SITE=com,
-    # for one, moves every refusal to the other site's models. Any variable added later counts too.
-    for name in [name for name in os.environ if name.startswith("SILICONFLOW_")]:
-        monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture(autouse=True)

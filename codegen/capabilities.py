@@ -8,6 +8,8 @@ from typing import Any
 
 TABLE_KEY = "x-siliconflow-models"
 SITES_KEY = "x-siliconflow-sites"
+LIFETIME_KEY = "x-siliconflow-image-url-lifetime"
+GENERATION_PATH = "/images/generations"
 TASKS = ("text-to-image", "edit")
 ALWAYS = ("model", "prompt")
 IMAGE_FIELDS = ("image", "image2", "image3")
@@ -128,6 +130,24 @@ def _options_fields(spec: dict[str, Any]) -> str:
     )
 
 
+def _trace_header(spec: dict[str, Any]) -> str:
+    """The one header a generation's answer documents: the API's trace id."""
+    answered = spec["paths"][GENERATION_PATH]["post"]["responses"]["200"]
+    names = list(answered.get("headers") or {})
+    if len(names) != 1:
+        raise TableError(
+            f"the 200 of POST {GENERATION_PATH} should document one header (the trace id), not {names}"
+        )
+    return str(names[0])
+
+
+def _url_lifetime(spec: dict[str, Any]) -> int:
+    lifetime = spec.get(LIFETIME_KEY)
+    if not isinstance(lifetime, int) or isinstance(lifetime, bool) or lifetime <= 0:
+        raise TableError(f"the spec needs {LIFETIME_KEY}: the image URLs' lifetime in whole seconds")
+    return lifetime
+
+
 def render(spec: dict[str, Any], header: str, template: Path) -> str:
     """The source of `siliconflow_models/capabilities.py` for this spec."""
     optional = _optional_fields(spec)
@@ -149,4 +169,6 @@ def render(spec: dict[str, Any], header: str, template: Path) -> str:
         options=_options_fields(spec),
         models="\n".join(_model_literal(n, e) for n, e in table.items()),
         site_table="\n".join(_site_literal(n, s) for n, s in sites.items()),
+        trace_header=repr(_trace_header(spec)),
+        url_lifetime=_url_lifetime(spec),
     )

@@ -161,3 +161,23 @@ def test_accepts_takes_the_always_sent_fields_from_codegen(regenerated: Path) ->
     source = (regenerated / "siliconflow_models" / "capabilities.py").read_text()
     always = ", ".join(f'"{name}"' for name in capabilities.ALWAYS)
     assert f"return field in ({always}) or field in self.fields" in source
+
+
+def test_the_image_url_lifetime_and_the_trace_header_come_from_the_spec(tmp_path: Path) -> None:
+    # Both are facts of the API that the SDK and the emulator read; the spec is their one place.
+    spec = tmp_path / SPEC.name
+    text = SPEC.read_text()
+    assert text.count("x-siliconflow-image-url-lifetime: 3600\n") == 1
+    spec.write_text(
+        text.replace("x-siliconflow-image-url-lifetime: 3600\n", "x-siliconflow-image-url-lifetime: 7200\n")
+    )
+    pipeline.render_into(tmp_path / "stage", spec)
+    generated = (tmp_path / "stage" / "siliconflow_models" / "capabilities.py").read_text()
+    assert "IMAGE_URL_LIFETIME: Final = 7200" in generated
+    assert 'TRACE_HEADER: Final = "x-siliconcloud-trace-id"' in generated
+
+    spec.write_text(
+        text.replace("x-siliconflow-image-url-lifetime: 3600\n", "x-siliconflow-image-url-lifetime: soon\n")
+    )
+    with pytest.raises(ValueError, match="x-siliconflow-image-url-lifetime"):
+        pipeline.render_into(tmp_path / "stage2", spec)

@@ -19,7 +19,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from siliconflow_models import ModelSubType, ModelType
+from siliconflow_models import TRACE_HEADER, ModelSubType, ModelType
 
 from . import responses
 from .catalogue import served_models
@@ -37,7 +37,6 @@ from .validation import GenerationPlan, parse_generation
 
 logger = logging.getLogger("siliconflow_emulator")
 
-TRACE_HEADER: Final = "x-siliconcloud-trace-id"
 MAX_BODY_BYTES: Final = 96 * 1024 * 1024
 """Room for three 20 MiB input images as base64, with the rest of the request."""
 

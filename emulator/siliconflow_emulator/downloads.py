@@ -14,6 +14,8 @@ from typing import Final
 import anyio
 from starlette.responses import Response, StreamingResponse
 
+from siliconflow_models import IMAGE_URL_LIFETIME
+
 from .encoding import PNG, FileFormat, png_claiming
 from .settings import Faults
 
@@ -29,7 +31,7 @@ NOT_AN_IMAGE_PAGE: Final = (
     b"be, as a captive portal or a storage bucket's error page serves it, with status 200.</p>"
     b"</body></html>\n"
 )
-_CACHE_CONTROL: Final = {"Cache-Control": "private, max-age=3600"}
+_CACHE_CONTROL: Final = {"Cache-Control": f"private, max-age={IMAGE_URL_LIFETIME}"}
 
 
 def serve_file(data: bytes, file_format: FileFormat, faults: Faults) -> Response:

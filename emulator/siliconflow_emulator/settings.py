@@ -8,11 +8,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from typing import Final
 
-from siliconflow_models import SITES
+from siliconflow_models import IMAGE_URL_LIFETIME, SITES
 from siliconflow_models.capabilities import SiteName
 
-DEFAULT_IMAGE_TTL = 3600.0
-"""Seconds an image URL stays valid: the real API promises one hour."""
+DEFAULT_IMAGE_TTL = float(IMAGE_URL_LIFETIME)
+"""Seconds an image URL stays valid: what the real API promises."""
 
 DEFAULT_MAX_STORED_BYTES = 512 * 1024 * 1024
 """Cap on the image bytes kept for download; the oldest go first when a new image does not fit."""

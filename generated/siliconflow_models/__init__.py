@@ -5,9 +5,11 @@ documented responses' example bodies."""
 from . import capabilities
 from .capabilities import (
     IMAGE_FIELDS,
+    IMAGE_URL_LIFETIME,
     MODELS,
     OPTIONAL_FIELDS,
     SITES,
+    TRACE_HEADER,
     ImageField,
     ModelCapabilities,
     OptionalField,
@@ -39,6 +41,7 @@ __all__ = [
     "ErrorBody",
     "GeneratedImage",
     "IMAGE_FIELDS",
+    "IMAGE_URL_LIFETIME",
     "ImageField",
     "ImageGenerationRequest",
     "ImageGenerationResponse",
@@ -61,6 +64,7 @@ __all__ = [
     "SITES",
     "Site",
     "SiteName",
+    "TRACE_HEADER",
     "Task",
     "Timings",
     "capabilities",

@@ -12,6 +12,12 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Final, Literal, TypedDict
 
+TRACE_HEADER: Final = "x-siliconcloud-trace-id"
+"""The header every answer carries, naming the request for SiliconFlow's support."""
+
+IMAGE_URL_LIFETIME: Final = 3600
+"""Seconds an answer's image URLs stay valid after its `created` time."""
+
 Task = Literal["text-to-image", "edit"]
 """What a model does: text-to-image makes new images, edit changes the given ones."""
 

@@ -19,11 +19,10 @@ import httpx
 
 from siliconflow_client.models import ImageGenerationResponse
 from siliconflow_client.types import Unset
-from siliconflow_models import ImageGenerationRequest, Site
+from siliconflow_models import IMAGE_URL_LIFETIME, TRACE_HEADER, ImageGenerationRequest, Site
 
 from . import _messages
 from ._urls import http_host
-from .config import IMAGE_URL_LIFETIME
 from .errors import (
     APIStatusError,
     AuthenticationError,
@@ -37,7 +36,6 @@ from .errors import (
 )
 from .redaction import Redactor, clip
 
-TRACE_HEADER: Final = "x-siliconcloud-trace-id"
 MESSAGE_LIMIT: Final = 300
 """Characters of an API message kept in an error (after redaction): enough to read, never a flood."""
 TRACE_ID_LIMIT: Final = 120

@@ -1,8 +1,7 @@
 """Where a client's settings come from: an argument first, then the environment, then a default.
 
-The default host is the spec's first site, and IMAGE_URL_LIFETIME is the API's (its spec says
-so); every other number here is a choice of this SDK (timeouts, retries, limits on what it
-downloads and sends), not a fact of the API.
+The default host is the spec's first site; every number here is a choice of this SDK (timeouts,
+retries, limits on what it downloads and sends), not a fact of the API (those are generated).
 """
 
 from __future__ import annotations
@@ -31,8 +30,6 @@ DEFAULT_CONNECT_TIMEOUT: Final = 10.0
 DEFAULT_MAX_RETRIES: Final = 4
 DEFAULT_RETRY_BUDGET: Final = 60.0
 """Seconds spent waiting between retries of one call, at most."""
-IMAGE_URL_LIFETIME: Final = 3600
-"""The API's image URLs expire an hour after `created` (the spec says so)."""
 
 API_KEY_VARIABLE: Final = "SILICONFLOW_API_KEY"
 BASE_URL_VARIABLE: Final = "SILICONFLOW_BASE_URL"
